@@ -1,0 +1,154 @@
+// The Node.js backend: node:crypto KeyObjects, about 20–25% faster than WebCrypto
+// on Node because it skips WebCrypto's promise/job machinery.
+import {
+  createPrivateKey,
+  createPublicKey,
+  KeyObject,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from "node:crypto";
+import { StreamTokenError } from "../errors.js";
+import type { CryptoKeyLike, KeyMaterial } from "../keys.js";
+import { MIN_MODULUS_BITS } from "../keys.js";
+import type { Backend, PublicNumbers, SigningKey, VerifyingKey } from "./types.js";
+
+let inFlight = 0;
+
+function signAsync(key: KeyObject, data: Uint8Array): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    nodeSign("sha256", data, key, (error, signature) => (error ? reject(error) : resolve(signature)));
+  });
+}
+
+function toKeyObject(material: KeyMaterial, purpose: "private" | "public"): KeyObject {
+  switch (material.kind) {
+    case "pkcs8":
+      return createPrivateKey({ key: Buffer.from(material.der), format: "der", type: "pkcs8" });
+    case "spki":
+      return createPublicKey({ key: Buffer.from(material.der), format: "der", type: "spki" });
+    case "jwk":
+      return material.private
+        ? createPrivateKey({ key: material.jwk as never, format: "jwk" })
+        : createPublicKey({ key: material.jwk as never, format: "jwk" });
+    case "key-object":
+      return material.key as KeyObject;
+    case "crypto-key":
+      return cryptoKeyToKeyObject(material.key, purpose);
+  }
+}
+
+function cryptoKeyToKeyObject(key: CryptoKeyLike, purpose: "private" | "public"): KeyObject {
+  const algorithm = key.algorithm as { name: string; hash?: { name?: string } };
+  if (algorithm.name !== "RSASSA-PKCS1-v1_5" || algorithm.hash?.name !== "SHA-256") {
+    throw new StreamTokenError(
+      "ERR_KEY_TYPE",
+      `the CryptoKey is for ${algorithm.name}${algorithm.hash?.name ? `/${algorithm.hash.name}` : ""}: import it as { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }.`,
+    );
+  }
+  const usage = purpose === "private" ? "sign" : "verify";
+  if (!key.usages.includes(usage) && !(purpose === "public" && key.type === "private")) {
+    throw new StreamTokenError("ERR_KEY_TYPE", `the CryptoKey lacks the "${usage}" usage: import it with ["${usage}"].`);
+  }
+  // KeyObject.from also accepts non-extractable keys.
+  return KeyObject.from(key as unknown as Parameters<typeof KeyObject.from>[0]);
+}
+
+function checkKeyObject(key: KeyObject, purpose: "private" | "public", field: string): KeyObject {
+  if (key.type === "secret" || key.asymmetricKeyType !== "rsa") {
+    const what = key.type === "secret" ? "a secret (HMAC) key" : `an ${key.asymmetricKeyType} key`;
+    throw new StreamTokenError(
+      "ERR_KEY_TYPE",
+      `${field} is ${what}: Cloudflare Stream signs with RS256, which needs an RSA key.`,
+    );
+  }
+  if (purpose === "private" && key.type !== "private") {
+    throw new StreamTokenError(
+      "ERR_KEY_TYPE",
+      `${field} is a public key: signing needs the private key (Cloudflare's \`pem\` or \`jwk\` field).`,
+    );
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < MIN_MODULUS_BITS) {
+    throw new StreamTokenError(
+      "ERR_KEY_SIZE",
+      `${field} is a ${bits}-bit RSA key: at least ${MIN_MODULUS_BITS} bits are required (Cloudflare issues 2048-bit keys).`,
+    );
+  }
+  return key;
+}
+
+function importFailure(field: string, cause: unknown): StreamTokenError {
+  // OpenSSL's own message ("error:1E08010C:DECODER routines::unsupported") helps nobody;
+  // keep it as the cause for --debug, and say what to do.
+  return new StreamTokenError(
+    "ERR_KEY_INVALID",
+    `${field} could not be imported: the key is damaged or incomplete. Copy it again from its source (Cloudflare shows it only once; create a new one if it is lost).`,
+    { cause },
+  );
+}
+
+export const backend: Backend = {
+  name: "node",
+
+  async importSigningKey(material, field) {
+    let key: KeyObject;
+    try {
+      key = toKeyObject(material, "private");
+    } catch (error) {
+      if (error instanceof StreamTokenError) throw error;
+      throw importFailure(field, error);
+    }
+    return checkKeyObject(key, "private", field) as unknown as SigningKey;
+  },
+
+  async importVerifyingKey(material, field) {
+    let key: KeyObject;
+    try {
+      key = toKeyObject(material, "public");
+      if (key.type === "private") key = createPublicKey(key);
+    } catch (error) {
+      if (error instanceof StreamTokenError) throw error;
+      throw importFailure(field, error);
+    }
+    return checkKeyObject(key, "public", field) as unknown as VerifyingKey;
+  },
+
+  async publicNumbers(key) {
+    const jwk = createPublicKey(key as unknown as KeyObject).export({ format: "jwk" });
+    return typeof jwk.n === "string" && typeof jwk.e === "string"
+      ? ({ n: jwk.n, e: jwk.e } satisfies PublicNumbers)
+      : undefined;
+  },
+
+  async sign(key, data) {
+    const keyObject = key as unknown as KeyObject;
+    // A lone call signs synchronously: the threadpool hop costs ~10% of a
+    // signature. Calls that overlap go to the threadpool and use every core.
+    if (inFlight > 0) {
+      inFlight++;
+      try {
+        return await signAsync(keyObject, data);
+      } finally {
+        inFlight--;
+      }
+    }
+    inFlight++;
+    try {
+      return nodeSign("sha256", data, keyObject);
+    } finally {
+      // Released after the caller's synchronous burst, so calls started together
+      // (Promise.all) see this one as in flight and take the threadpool.
+      queueMicrotask(() => {
+        inFlight--;
+      });
+    }
+  },
+
+  async verify(key, data, signature) {
+    return nodeVerify("sha256", data, key as unknown as KeyObject, signature);
+  },
+
+  defaultEnv() {
+    return process.env;
+  },
+};
