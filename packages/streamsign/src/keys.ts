@@ -1,5 +1,10 @@
 import { StreamTokenError } from "./errors.js";
-import { decodeBase64, decodeBase64Text, decodeBase64Url, encodeBase64Url } from "./lib/base64url.js";
+import {
+  decodeBase64,
+  decodeBase64Text,
+  decodeBase64Url,
+  encodeBase64Url,
+} from "./lib/base64url.js";
 import {
   DerError,
   parsePkcs1Private,
@@ -91,7 +96,11 @@ function tagOf(value: unknown): string {
  * `purpose` decides whether a public key is acceptable.
  * @internal
  */
-export function parseKeyInput(input: unknown, purpose: "sign" | "verify", field = "key"): KeyMaterial {
+export function parseKeyInput(
+  input: unknown,
+  purpose: "sign" | "verify",
+  field = "key",
+): KeyMaterial {
   if (typeof input === "string") return parseKeyText(input, purpose, field, 0);
   if (input === null || typeof input !== "object") {
     throw new StreamTokenError(
@@ -115,23 +124,39 @@ export function parseKeyInput(input: unknown, purpose: "sign" | "verify", field 
       `${field} looks like Cloudflare's key response object: pass its \`pem\` (or \`jwk\`) string as the key and its \`id\` as keyId.`,
     );
   }
-  throw new StreamTokenError("ERR_KEY_FORMAT", `${field} is an object of an unknown form: pass ${ACCEPTED_FORMS}.`);
+  throw new StreamTokenError(
+    "ERR_KEY_FORMAT",
+    `${field} is an object of an unknown form: pass ${ACCEPTED_FORMS}.`,
+  );
 }
 
-function parseKeyText(raw: string, purpose: "sign" | "verify", field: string, depth: number): KeyMaterial {
+function parseKeyText(
+  raw: string,
+  purpose: "sign" | "verify",
+  field: string,
+  depth: number,
+): KeyMaterial {
   const text = raw.trim();
-  if (text === "") throw new StreamTokenError("ERR_KEY_MISSING", `${field} is empty: pass ${ACCEPTED_FORMS}.`);
+  if (text === "")
+    throw new StreamTokenError("ERR_KEY_MISSING", `${field} is empty: pass ${ACCEPTED_FORMS}.`);
   if (text.startsWith("-----BEGIN ")) return parsePem(text, purpose, field);
   if (text.startsWith("{")) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
-    } catch (cause) {
-      throw new StreamTokenError("ERR_KEY_INVALID", `${field} starts like JWK JSON but is not valid JSON.`, {
-        cause,
-      });
+    } catch {
+      // No `cause`: JSON.parse quotes the input, and the input is key material.
+      throw new StreamTokenError(
+        "ERR_KEY_INVALID",
+        `${field} starts like JWK JSON but is not valid JSON.`,
+      );
     }
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed) || !("kty" in parsed)) {
+    if (
+      parsed === null ||
+      typeof parsed !== "object" ||
+      Array.isArray(parsed) ||
+      !("kty" in parsed)
+    ) {
       throw new StreamTokenError(
         "ERR_KEY_FORMAT",
         `${field} is JSON but not a JWK (no "kty"). If it is Cloudflare's key response, pass its \`pem\` or \`jwk\` field.`,
@@ -151,14 +176,17 @@ function parseKeyText(raw: string, purpose: "sign" | "verify", field: string, de
       `${field} looks like base64 but does not decode to a PEM or JWK JSON. Cloudflare's \`pem\` and \`jwk\` fields are accepted as they are; raw DER is not — pass ${ACCEPTED_FORMS}.`,
     );
   }
-  throw new StreamTokenError("ERR_KEY_FORMAT", `${field} is not a key streamsign recognises: pass ${ACCEPTED_FORMS}.`);
+  throw new StreamTokenError(
+    "ERR_KEY_FORMAT",
+    `${field} is not a key streamsign recognises: pass ${ACCEPTED_FORMS}.`,
+  );
 }
 
 const PEM_RE = /^-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----\s*$/;
 
 function parsePem(pemText: string, purpose: "sign" | "verify", field: string): KeyMaterial {
   // A PEM pasted into an env var or JSON often arrives with literal "\n" sequences.
-  const text = pemText.includes("\\n") ? pemText.replace(/\\r?\\n/g, "\n") : pemText;
+  const text = pemText.includes("\\n") ? pemText.replace(/(\\r)?\\n/g, "\n") : pemText;
   const match = PEM_RE.exec(text.trim());
   if (!match) {
     throw new StreamTokenError(
@@ -177,7 +205,10 @@ function parsePem(pemText: string, purpose: "sign" | "verify", field: string): K
   body = body.replace(/^[A-Za-z-]+:.*$/gm, "");
   const der = decodeBase64(body);
   if (der === null || der.length === 0) {
-    throw new StreamTokenError("ERR_KEY_INVALID", `${field} is PEM whose body is not valid base64: the key was damaged in copying.`);
+    throw new StreamTokenError(
+      "ERR_KEY_INVALID",
+      `${field} is PEM whose body is not valid base64: the key was damaged in copying.`,
+    );
   }
   const damaged = (cause: unknown) =>
     new StreamTokenError(
@@ -194,25 +225,47 @@ function parsePem(pemText: string, purpose: "sign" | "verify", field: string): K
     switch (label) {
       case "RSA PRIVATE KEY": {
         const numbers = parsePkcs1Private(der);
-        return checkSize({ kind: "pkcs8" as const, private: true as const, ...numbers, der: wrapPkcs1PrivateInPkcs8(der) }, field);
+        return checkSize(
+          {
+            kind: "pkcs8" as const,
+            private: true as const,
+            ...numbers,
+            der: wrapPkcs1PrivateInPkcs8(der),
+          },
+          field,
+        );
       }
       case "PRIVATE KEY": {
         const parsed = parsePkcs8(der);
         if (!("key" in parsed)) throw notRsa(parsed.algorithm);
         const { pkcs8, ...numbers } = parsed.key;
-        return checkSize({ kind: "pkcs8" as const, private: true as const, ...numbers, der: pkcs8 }, field);
+        return checkSize(
+          { kind: "pkcs8" as const, private: true as const, ...numbers, der: pkcs8 },
+          field,
+        );
       }
       case "PUBLIC KEY": {
         requireVerifyPurpose(purpose, field);
         const parsed = parseSpki(der);
         if (!("key" in parsed)) throw notRsa(parsed.algorithm);
         const { spki, ...numbers } = parsed.key;
-        return checkSize({ kind: "spki" as const, private: false as const, ...numbers, der: spki }, field);
+        return checkSize(
+          { kind: "spki" as const, private: false as const, ...numbers, der: spki },
+          field,
+        );
       }
       case "RSA PUBLIC KEY": {
         requireVerifyPurpose(purpose, field);
         const numbers = parsePkcs1Public(der);
-        return checkSize({ kind: "spki" as const, private: false as const, ...numbers, der: wrapPkcs1PublicInSpki(der) }, field);
+        return checkSize(
+          {
+            kind: "spki" as const,
+            private: false as const,
+            ...numbers,
+            der: wrapPkcs1PublicInSpki(der),
+          },
+          field,
+        );
       }
       case "EC PRIVATE KEY":
         throw notRsa("EC");
@@ -222,9 +275,15 @@ function parsePem(pemText: string, purpose: "sign" | "verify", field: string): K
           `${field} is an OpenSSH key: convert it with \`ssh-keygen -p -m PKCS8 -f key\`, or use the key Cloudflare issued.`,
         );
       case "CERTIFICATE":
-        throw new StreamTokenError("ERR_KEY_FORMAT", `${field} is a certificate, not a key: pass ${ACCEPTED_FORMS}.`);
+        throw new StreamTokenError(
+          "ERR_KEY_FORMAT",
+          `${field} is a certificate, not a key: pass ${ACCEPTED_FORMS}.`,
+        );
       default:
-        throw new StreamTokenError("ERR_KEY_FORMAT", `${field} is a "${label}" PEM, which is not a key streamsign reads: pass ${ACCEPTED_FORMS}.`);
+        throw new StreamTokenError(
+          "ERR_KEY_FORMAT",
+          `${field} is a "${label}" PEM, which is not a key streamsign reads: pass ${ACCEPTED_FORMS}.`,
+        );
     }
   } catch (error) {
     if (error instanceof StreamTokenError) throw error;
@@ -254,7 +313,11 @@ function checkSize<T extends { modulusBits: number }>(material: T, field: string
 
 const JWK_PRIVATE_PARAMS = ["d", "p", "q", "dp", "dq", "qi"] as const;
 
-function parseJwk(jwk: Record<string, unknown>, purpose: "sign" | "verify", field: string): KeyMaterial {
+function parseJwk(
+  jwk: Record<string, unknown>,
+  purpose: "sign" | "verify",
+  field: string,
+): KeyMaterial {
   if (jwk.kty !== "RSA") {
     throw new StreamTokenError(
       "ERR_KEY_TYPE",
@@ -262,10 +325,16 @@ function parseJwk(jwk: Record<string, unknown>, purpose: "sign" | "verify", fiel
     );
   }
   if (jwk.alg !== undefined && jwk.alg !== "RS256") {
-    throw new StreamTokenError("ERR_KEY_TYPE", `${field} is a JWK for alg ${JSON.stringify(String(jwk.alg)).slice(0, 20)}: Stream tokens use "RS256".`);
+    throw new StreamTokenError(
+      "ERR_KEY_TYPE",
+      `${field} is a JWK for alg ${JSON.stringify(String(jwk.alg)).slice(0, 20)}: Stream tokens use "RS256".`,
+    );
   }
   if (jwk.use !== undefined && jwk.use !== "sig") {
-    throw new StreamTokenError("ERR_KEY_TYPE", `${field} is a JWK with use ${JSON.stringify(String(jwk.use)).slice(0, 20)}: a signing key has use "sig".`);
+    throw new StreamTokenError(
+      "ERR_KEY_TYPE",
+      `${field} is a JWK with use ${JSON.stringify(String(jwk.use)).slice(0, 20)}: a signing key has use "sig".`,
+    );
   }
   if (jwk.kid !== undefined && typeof jwk.kid !== "string") {
     throw new StreamTokenError("ERR_KEY_ID_INVALID", `${field}.kid must be a string.`);
@@ -288,7 +357,8 @@ function parseJwk(jwk: Record<string, unknown>, purpose: "sign" | "verify", fiel
   }
   const modulus = stripLeadingZeros(n);
   const exponent = stripLeadingZeros(e);
-  const modulusBits = modulus.length === 0 ? 0 : (modulus.length - 1) * 8 + (32 - Math.clz32(modulus[0]!));
+  const modulusBits =
+    modulus.length === 0 ? 0 : (modulus.length - 1) * 8 + (32 - Math.clz32(modulus[0]!));
   const clean: RsaJwk = { kty: "RSA", n: encodeBase64Url(modulus), e: encodeBase64Url(exponent) };
   if (isPrivate) for (const name of JWK_PRIVATE_PARAMS) clean[name] = jwk[name] as string;
   return checkSize(

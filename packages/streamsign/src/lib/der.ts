@@ -132,7 +132,8 @@ export function parsePkcs1Private(der: Uint8Array): RsaPublicNumbers {
   if (fields.length !== 9) throw new DerError("expected 9 INTEGERs in RSAPrivateKey");
   for (const field of fields) expect(field, TAG_INTEGER, "INTEGER");
   const version = unsignedInteger(der, fields[0]!);
-  if (version.length !== 1 || version[0] !== 0) throw new DerError("unsupported RSAPrivateKey version");
+  if (version.length !== 1 || version[0] !== 0)
+    throw new DerError("unsupported RSAPrivateKey version");
   for (const field of fields.slice(1)) {
     if (bitLength(unsignedInteger(der, field)) === 0) throw new DerError("zero RSA parameter");
   }
@@ -216,5 +217,9 @@ export function wrapPkcs1PrivateInPkcs8(pkcs1: Uint8Array): Uint8Array {
 export function wrapPkcs1PublicInSpki(pkcs1: Uint8Array): Uint8Array {
   const withUnusedBits = new Uint8Array(pkcs1.length + 1);
   withUnusedBits.set(pkcs1, 1);
-  return encodeNode(TAG_SEQUENCE, rsaAlgorithmIdentifier(), encodeNode(TAG_BIT_STRING, withUnusedBits));
+  return encodeNode(
+    TAG_SEQUENCE,
+    rsaAlgorithmIdentifier(),
+    encodeNode(TAG_BIT_STRING, withUnusedBits),
+  );
 }

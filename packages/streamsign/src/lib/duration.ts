@@ -1,0 +1,23 @@
+const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/**
+ * Parses "30s", "15m", "2h", "1d", "90" (seconds) or a number of seconds into whole
+ * seconds. Returns null for anything else, including zero, negatives and fractions
+ * of a second, so the caller can name the field in its own error.
+ */
+export function parseDuration(value: unknown): number | null {
+  let seconds: number;
+  if (typeof value === "number") {
+    seconds = value;
+  } else if (typeof value === "string") {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*([smhd])?\s*$/.exec(value);
+    if (!match) return null;
+    seconds = Number(match[1]) * UNIT_SECONDS[match[2] ?? "s"]!;
+  } else {
+    return null;
+  }
+  if (!Number.isFinite(seconds) || seconds <= 0) return null;
+  // "1.5h" is fine; "0.5s" is not a whole second, and Cloudflare's claims are integers.
+  const rounded = Math.round(seconds);
+  return Math.abs(rounded - seconds) < 1e-9 ? rounded : null;
+}

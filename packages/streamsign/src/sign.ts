@@ -1,0 +1,365 @@
+import { backend as runtimeBackend } from "#backend";
+import type { Backend, SigningKey } from "./backend/types.js";
+import type { TokenCache } from "./cache.js";
+import { buildClaims, type SignOptions, type StreamTokenClaims } from "./claims.js";
+import { StreamTokenError } from "./errors.js";
+import {
+  checkKeyId,
+  type KeyMaterial,
+  type PrivateKeyInput,
+  type PublicJwk,
+  parseKeyInput,
+  publicJwkFromNumbers,
+} from "./keys.js";
+import {
+  decodeBase64Url,
+  encodeBase64Url,
+  encodeBase64UrlText,
+  utf8Encoder,
+} from "./lib/base64url.js";
+
+/** Options for {@link createSigner}. */
+export interface SignerOptions {
+  /** The RSA private key, in any form Cloudflare or you hold: see {@link PrivateKeyInput}. */
+  key: PrivateKeyInput;
+  /**
+   * Cloudflare's key id (`result.id` of `POST /stream/keys`). May be omitted when the
+   * key is a JWK that carries `kid` (Cloudflare's `jwk` field does).
+   */
+  keyId?: string | undefined;
+  /** Milliseconds since the epoch; defaults to `Date.now`. Inject it in tests. */
+  clock?: (() => number) | undefined;
+  /** An opt-in {@link createTokenCache} cache: identical requests in one time bucket share a token. */
+  cache?: TokenCache | undefined;
+}
+
+/** One request of {@link Signer.signMany}. */
+export interface SignRequest {
+  videoId: string;
+  options?: SignOptions | undefined;
+}
+
+/** A token together with the claims it carries. */
+export interface SignedToken {
+  token: string;
+  claims: StreamTokenClaims;
+  /** `claims.exp` as a Date. */
+  expiresAt: Date;
+}
+
+/** A key imported once, ready to sign any number of tokens. */
+export interface Signer {
+  /** The key id written to every token's header and `kid` claim. */
+  readonly keyId: string;
+  /**
+   * The public half as a JWK, for a JWKS document, or undefined when the runtime
+   * cannot read it (a non-extractable CryptoKey outside Node).
+   */
+  readonly publicJwk: PublicJwk | undefined;
+  /**
+   * Signs a token for one video. Validates everything first; on bad input it
+   * throws {@link StreamTokenError} and signs nothing.
+   *
+   * @example
+   * ```ts
+   * const token = await signer.sign("5d5bc37ffcf54c9b82e996823bffbb81", {
+   *   expiresIn: "2h",
+   *   accessRules: [
+   *     { type: "ip.geoip.country", action: "allow", country: ["GB", "US"] },
+   *     { type: "any", action: "block" },
+   *   ],
+   * });
+   * ```
+   */
+  sign(videoId: string, options?: SignOptions): Promise<string>;
+  /**
+   * Like {@link Signer.sign}, and also returns the claims and expiry.
+   *
+   * @example
+   * ```ts
+   * const { token, expiresAt } = await signer.signWithClaims(videoId, { expiresIn: "15m" });
+   * ```
+   */
+  signWithClaims(videoId: string, options?: SignOptions): Promise<SignedToken>;
+  /**
+   * Signs many tokens, spreading the RSA work across cores, and resolves to the
+   * tokens in input order. Every request is validated before any is signed: one bad
+   * request rejects the whole call with an error naming its index.
+   *
+   * @example
+   * ```ts
+   * const tokens = await signer.signMany(videoIds.map((videoId) => ({ videoId, options: { expiresIn: "6h" } })));
+   * ```
+   */
+  signMany(requests: readonly SignRequest[]): Promise<string[]>;
+}
+
+const SIGNER_OPTIONS = new Set(["key", "keyId", "clock", "cache"]);
+/** Enough overlapping signatures to keep every core and the threadpool busy. */
+const SIGN_MANY_CONCURRENCY = 32;
+
+/**
+ * Imports the key once, checks it (RSA, private, ≥ 2048 bits, and that it really
+ * signs), and returns a {@link Signer} whose `sign` does only claims, bytes and one
+ * RSA operation.
+ *
+ * @example
+ * ```ts
+ * import { createSigner } from "streamsign";
+ *
+ * // `pem` and `id` exactly as `POST /accounts/{account}/stream/keys` returned them
+ * const signer = await createSigner({ key: process.env.STREAM_KEY!, keyId: process.env.STREAM_KEY_ID });
+ * const token = await signer.sign("5d5bc37ffcf54c9b82e996823bffbb81", { expiresIn: "1h" });
+ * // https://customer-<CODE>.cloudflarestream.com/${token}/manifest/video.m3u8
+ * ```
+ */
+export function createSigner(options: SignerOptions): Promise<Signer> {
+  return createSignerWithBackend(runtimeBackend, options);
+}
+
+/** @internal The signer factory with an explicit backend, so tests can run both on Node. */
+export async function createSignerWithBackend(
+  backend: Backend,
+  options: SignerOptions,
+): Promise<Signer> {
+  if (options === null || typeof options !== "object") {
+    throw new StreamTokenError("ERR_KEY_MISSING", "createSigner needs { key, keyId }.");
+  }
+  for (const name of Object.keys(options)) {
+    if (!SIGNER_OPTIONS.has(name)) {
+      const hint =
+        name === "kid" || name === "keyID" || name === "id"
+          ? " did you mean keyId?"
+          : name === "pem" || name === "jwk" || name === "privateKey"
+            ? " did you mean key?"
+            : "";
+      throw new StreamTokenError(
+        "ERR_OPTION_UNKNOWN",
+        `createSigner has unknown option ${/^[\w$-]{1,40}$/.test(name) ? `"${name}"` : "key"}:${hint} known options are key, keyId, clock.`,
+      );
+    }
+  }
+  const clock = options.clock ?? Date.now;
+  if (typeof clock !== "function")
+    throw new StreamTokenError(
+      "ERR_OPTION_INVALID",
+      "clock must be a function returning milliseconds, like Date.now.",
+    );
+  const cache = options.cache?._internal;
+  if (options.cache !== undefined && cache === undefined) {
+    throw new StreamTokenError("ERR_OPTION_INVALID", "cache must come from createTokenCache().");
+  }
+
+  const material = parseKeyInput(options.key, "sign", "key");
+  const keyId = resolveKeyId(options.keyId, material);
+  const key = await backend.importSigningKey(material, "key");
+  const numbers =
+    "n" in material ? publicJwkFromNumbers(material) : await backend.publicNumbers(key);
+  const publicJwk: PublicJwk | undefined = numbers && {
+    kty: "RSA",
+    n: numbers.n,
+    e: numbers.e,
+    kid: keyId,
+    alg: "RS256",
+    use: "sig",
+  };
+  if (publicJwk) await selfTest(backend, key, publicJwk);
+
+  // The header never changes for this key: encode it once.
+  const headerPrefix = `${encodeBase64UrlText(JSON.stringify({ alg: "RS256", kid: keyId }))}.`;
+
+  const signPayload = async (payload: string): Promise<string> => {
+    const signingInput = headerPrefix + encodeBase64UrlText(payload);
+    const signature = await backend.sign(key, utf8Encoder.encode(signingInput));
+    return `${signingInput}.${encodeBase64Url(signature)}`;
+  };
+
+  /** Validates and builds claims synchronously; the token promise does the RSA work. */
+  const issue = (
+    videoId: unknown,
+    signOptions: unknown,
+  ): { claims: StreamTokenClaims; token: Promise<string> } => {
+    const nowSeconds = Math.floor(clock() / 1000);
+    const claims = buildClaims(videoId, keyId, signOptions, nowSeconds);
+    if (cache !== undefined) {
+      const relative =
+        (signOptions as { expiresAt?: unknown } | undefined)?.expiresAt === undefined;
+      const exp = cache.align(claims, relative, nowSeconds);
+      if (exp !== null) {
+        claims.exp = exp;
+        const payload = JSON.stringify(claims);
+        const cached = cache.lookup(payload, nowSeconds);
+        if (cached !== undefined) return { claims, token: cached };
+        const token = signPayload(payload);
+        cache.store(payload, exp, token);
+        return { claims, token };
+      }
+    }
+    return { claims, token: signPayload(JSON.stringify(claims)) };
+  };
+
+  const signer: Signer = {
+    keyId,
+    publicJwk,
+    sign(videoId, signOptions) {
+      try {
+        return issue(videoId, signOptions).token;
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+    async signWithClaims(videoId, signOptions) {
+      const { claims, token } = issue(videoId, signOptions);
+      return { token: await token, claims, expiresAt: new Date(claims.exp * 1000) };
+    },
+    async signMany(requests) {
+      if (!Array.isArray(requests))
+        throw new StreamTokenError(
+          "ERR_OPTION_INVALID",
+          "signMany takes an array of { videoId, options }.",
+        );
+      const nowSeconds = Math.floor(clock() / 1000);
+      // Validate everything before signing anything.
+      requests.forEach((request, index) => {
+        try {
+          if (request === null || typeof request !== "object")
+            throw new StreamTokenError("ERR_OPTION_INVALID", "expected { videoId, options }.");
+          buildClaims(request.videoId, keyId, request.options, nowSeconds);
+        } catch (error) {
+          if (!(error instanceof StreamTokenError)) throw error;
+          throw new StreamTokenError(error.code, `requests[${index}]: ${error.message}`, {
+            cause: error,
+          });
+        }
+      });
+      const tokens = new Array<string>(requests.length);
+      let next = 0;
+      const lane = async () => {
+        while (next < requests.length) {
+          const index = next++;
+          const request = requests[index]!;
+          tokens[index] = await issue(request.videoId, request.options).token;
+        }
+      };
+      await Promise.all(
+        Array.from({ length: Math.min(SIGN_MANY_CONCURRENCY, requests.length) }, lane),
+      );
+      return tokens;
+    },
+  };
+  return Object.freeze(signer);
+}
+
+function resolveKeyId(given: unknown, material: KeyMaterial): string {
+  const fromKey = material.kid;
+  if (given === undefined || given === null || given === "") {
+    if (fromKey === undefined) {
+      throw new StreamTokenError(
+        "ERR_KEY_ID_MISSING",
+        "keyId is missing: pass Cloudflare's key id (`result.id` of `POST /stream/keys`), or use the `jwk` field, which carries it.",
+      );
+    }
+    return checkKeyId(fromKey, "the JWK's kid");
+  }
+  const keyId = checkKeyId(given, "keyId");
+  if (fromKey !== undefined && fromKey !== keyId) {
+    throw new StreamTokenError(
+      "ERR_KEY_ID_MISMATCH",
+      `keyId "${keyId}" differs from the JWK's kid "${fromKey.slice(0, 64)}": tokens would name the wrong key. Drop keyId, or pass the matching key.`,
+    );
+  }
+  return keyId;
+}
+
+const PROBE = utf8Encoder.encode("streamsign key self-test");
+
+/**
+ * Signs and verifies one probe. A key can parse cleanly and still be damaged (a
+ * corrupted private exponent, say); better to fail here than ship tokens that
+ * Cloudflare rejects.
+ */
+async function selfTest(backend: Backend, key: SigningKey, publicJwk: PublicJwk): Promise<void> {
+  const verifyingKey = await backend.importVerifyingKey(
+    {
+      kind: "jwk",
+      private: false,
+      jwk: { kty: "RSA", n: publicJwk.n, e: publicJwk.e },
+      ...numbersOf(publicJwk),
+    },
+    "key",
+  );
+  let ok = false;
+  try {
+    ok = await backend.verify(verifyingKey, PROBE, await backend.sign(key, PROBE));
+  } catch (cause) {
+    throw new StreamTokenError(
+      "ERR_KEY_INVALID",
+      "key failed its self-test: it could not sign. Copy the key again from its source.",
+      { cause },
+    );
+  }
+  if (!ok) {
+    throw new StreamTokenError(
+      "ERR_KEY_INVALID",
+      "key failed its self-test: its signatures do not verify with its own public half, so the key is damaged. Copy it again from its source.",
+    );
+  }
+}
+
+function numbersOf(jwk: { n: string; e: string }) {
+  const n = decodeBase64Url(jwk.n) ?? new Uint8Array();
+  return { n, e: decodeBase64Url(jwk.e) ?? new Uint8Array(), modulusBits: n.length * 8 };
+}
+
+/** The variable pairs {@link signerFromEnv} reads, first set key wins; the id comes from the same pair. */
+export const ENV_VARIABLE_PAIRS = [
+  { key: "STREAM_KEY", keyId: "STREAM_KEY_ID" },
+  // The names of the Go article this project started from.
+  { key: "CSTREAM_PEM", keyId: "CSTREAM_ID" },
+] as const;
+/** @internal The key variables, in the order {@link signerFromEnv} tries them. */
+export const ENV_KEY_VARIABLES = ENV_VARIABLE_PAIRS.map((pair) => pair.key);
+/** @internal The key-id variables, paired index by index with {@link ENV_KEY_VARIABLES}. */
+export const ENV_KEY_ID_VARIABLES = ENV_VARIABLE_PAIRS.map((pair) => pair.keyId);
+
+/**
+ * Creates a signer from environment variables: `STREAM_KEY` (Cloudflare's `pem` or
+ * `jwk` field, or any other key form) and `STREAM_KEY_ID`. For people coming from
+ * the Go article, `CSTREAM_PEM` and `CSTREAM_ID` work too.
+ *
+ * @param env defaults to `process.env` on Node; pass the Worker's `env` on Workers.
+ * @example
+ * ```ts
+ * import { signerFromEnv } from "streamsign";
+ * const signer = await signerFromEnv(); // reads STREAM_KEY and STREAM_KEY_ID
+ * ```
+ */
+export function signerFromEnv(
+  env: Readonly<Record<string, unknown>> = runtimeBackend.defaultEnv(),
+  options: Pick<SignerOptions, "clock"> = {},
+): Promise<Signer> {
+  return Promise.resolve().then(() => {
+    const pair = ENV_VARIABLE_PAIRS.find((names) => isSet(env[names.key]));
+    if (pair === undefined) {
+      const idOnly = ENV_VARIABLE_PAIRS.find((names) => isSet(env[names.keyId]));
+      throw new StreamTokenError(
+        "ERR_KEY_MISSING",
+        `no signing key in the environment: set STREAM_KEY (Cloudflare's \`pem\` or \`jwk\` field) and STREAM_KEY_ID (the key's \`id\`)${idOnly ? `; ${idOnly.keyId} is set but ${idOnly.key} is not` : ""}.`,
+      );
+    }
+    const key = env[pair.key] as string;
+    const keyId = isSet(env[pair.keyId]) ? (env[pair.keyId] as string).trim() : undefined;
+    return createSigner({ key, keyId, ...options }).catch((error: unknown) => {
+      if (error instanceof StreamTokenError) {
+        // Name the variable, not "key", so the fix is obvious.
+        const renamed = error.message.replace(/^keyId\b/, pair.keyId).replace(/^key\b/, pair.key);
+        throw new StreamTokenError(error.code, renamed, { cause: error.cause });
+      }
+      throw error;
+    });
+  });
+}
+
+function isSet(value: unknown): value is string {
+  return typeof value === "string" && value.trim() !== "";
+}
