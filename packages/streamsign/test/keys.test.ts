@@ -161,7 +161,7 @@ describe("keys that must be refused, each with a clean typed error", () => {
     ],
     ["truncated PKCS#1", () => readFixture("keys/truncated.pkcs1.pem"), "ERR_KEY_INVALID"],
     ["encrypted PKCS#8", () => readFixture("keys/encrypted.pkcs8.pem"), "ERR_KEY_FORMAT"],
-    ["PEM without its END line", () => pkcs1.replace(/-----END[^]*$/, ""), "ERR_KEY_INVALID"],
+    ["PEM without its END line", () => pkcs1.replace(/-----END[\s\S]*$/, ""), "ERR_KEY_INVALID"],
     ["random text", () => "not a key at all", "ERR_KEY_FORMAT"],
     [
       "base64 of something that is not a key",

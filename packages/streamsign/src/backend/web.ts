@@ -27,7 +27,10 @@ function checkCryptoKey(key: CryptoKeyLike, usage: "sign" | "verify", field: str
     );
   }
   if (!key.usages.includes(usage)) {
-    throw new StreamTokenError("ERR_KEY_TYPE", `${field} is a CryptoKey without the "${usage}" usage: import it with ["${usage}"].`);
+    throw new StreamTokenError(
+      "ERR_KEY_TYPE",
+      `${field} is a CryptoKey without the "${usage}" usage: import it with ["${usage}"].`,
+    );
   }
   const bits = algorithm.modulusLength ?? 0;
   if (bits < MIN_MODULUS_BITS) {
@@ -63,10 +66,18 @@ export const backend: Backend = {
     return guarded(field, async () => {
       switch (material.kind) {
         case "pkcs8":
-          return (await crypto.subtle.importKey("pkcs8", material.der as Uint8Array<ArrayBuffer>, RS256, false, ["sign"])) as unknown as SigningKey;
+          return (await crypto.subtle.importKey(
+            "pkcs8",
+            material.der as Uint8Array<ArrayBuffer>,
+            RS256,
+            false,
+            ["sign"],
+          )) as unknown as SigningKey;
         case "jwk":
           if (!material.private) break;
-          return (await crypto.subtle.importKey("jwk", material.jwk as JsonWebKey, RS256, false, ["sign"])) as unknown as SigningKey;
+          return (await crypto.subtle.importKey("jwk", material.jwk as JsonWebKey, RS256, false, [
+            "sign",
+          ])) as unknown as SigningKey;
         case "crypto-key":
           return checkCryptoKey(material.key, "sign", field) as unknown as SigningKey;
         case "key-object":
@@ -75,7 +86,10 @@ export const backend: Backend = {
             `${field} is a Node.js KeyObject, which this runtime's WebCrypto cannot use: pass the key as PEM or JWK.`,
           );
       }
-      throw new StreamTokenError("ERR_KEY_TYPE", `${field} is a public key: signing needs the private key.`);
+      throw new StreamTokenError(
+        "ERR_KEY_TYPE",
+        `${field} is a public key: signing needs the private key.`,
+      );
     });
   },
 
@@ -83,16 +97,25 @@ export const backend: Backend = {
     return guarded(field, async () => {
       switch (material.kind) {
         case "spki":
-          return (await crypto.subtle.importKey("spki", material.der as Uint8Array<ArrayBuffer>, RS256, false, ["verify"])) as unknown as VerifyingKey;
+          return (await crypto.subtle.importKey(
+            "spki",
+            material.der as Uint8Array<ArrayBuffer>,
+            RS256,
+            false,
+            ["verify"],
+          )) as unknown as VerifyingKey;
         case "pkcs8":
         case "jwk": {
           // WebCrypto will not verify with a private key: import its public half.
           const jwk = publicJwkFromNumbers(material);
-          return (await crypto.subtle.importKey("jwk", jwk as JsonWebKey, RS256, false, ["verify"])) as unknown as VerifyingKey;
+          return (await crypto.subtle.importKey("jwk", jwk as JsonWebKey, RS256, false, [
+            "verify",
+          ])) as unknown as VerifyingKey;
         }
         case "crypto-key": {
           const key = material.key;
-          if (key.type === "public") return checkCryptoKey(key, "verify", field) as unknown as VerifyingKey;
+          if (key.type === "public")
+            return checkCryptoKey(key, "verify", field) as unknown as VerifyingKey;
           checkCryptoKey(key, "sign", field);
           if (!key.extractable) {
             throw new StreamTokenError(
@@ -101,7 +124,13 @@ export const backend: Backend = {
             );
           }
           const jwk = await crypto.subtle.exportKey("jwk", key as unknown as CryptoKey);
-          return (await crypto.subtle.importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e }, RS256, false, ["verify"])) as unknown as VerifyingKey;
+          return (await crypto.subtle.importKey(
+            "jwk",
+            { kty: "RSA", n: jwk.n, e: jwk.e },
+            RS256,
+            false,
+            ["verify"],
+          )) as unknown as VerifyingKey;
         }
         case "key-object":
           throw new StreamTokenError(
@@ -116,15 +145,28 @@ export const backend: Backend = {
     const cryptoKey = key as unknown as CryptoKey;
     if (!cryptoKey.extractable) return undefined;
     const jwk = await crypto.subtle.exportKey("jwk", cryptoKey);
-    return typeof jwk.n === "string" && typeof jwk.e === "string" ? { n: jwk.n, e: jwk.e } : undefined;
+    return typeof jwk.n === "string" && typeof jwk.e === "string"
+      ? { n: jwk.n, e: jwk.e }
+      : undefined;
   },
 
   async sign(key, data) {
-    return new Uint8Array(await crypto.subtle.sign(RS256.name, key as unknown as CryptoKey, data as Uint8Array<ArrayBuffer>));
+    return new Uint8Array(
+      await crypto.subtle.sign(
+        RS256.name,
+        key as unknown as CryptoKey,
+        data as Uint8Array<ArrayBuffer>,
+      ),
+    );
   },
 
   async verify(key, data, signature) {
-    return crypto.subtle.verify(RS256.name, key as unknown as CryptoKey, signature as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>);
+    return crypto.subtle.verify(
+      RS256.name,
+      key as unknown as CryptoKey,
+      signature as Uint8Array<ArrayBuffer>,
+      data as Uint8Array<ArrayBuffer>,
+    );
   },
 
   defaultEnv() {
