@@ -23,8 +23,14 @@ export type {
   CountryRule,
   IpRule,
   Viewer,
+  ViewerNetworkOptions,
 } from "./rules.js";
-export { evaluateAccess, MAX_ACCESS_RULES, validateAccessRules } from "./rules.js";
+export {
+  evaluateAccess,
+  MAX_ACCESS_RULES,
+  validateAccessRules,
+  viewerNetworkRules,
+} from "./rules.js";
 export type { SignedToken, Signer, SignerOptions, SignRequest } from "./sign.js";
 export { createSigner, signerFromEnv } from "./sign.js";
 export type {

@@ -9,7 +9,7 @@
 import { StreamTokenError } from "./errors.js";
 import { countryHint, isAssignedCountry } from "./lib/countries.js";
 import type { ParsedCidr, ParsedIp } from "./lib/ip.js";
-import { cidrContains, parseCidr, viewerIp } from "./lib/ip.js";
+import { cidrContains, networkOf, parseCidr, viewerIp } from "./lib/ip.js";
 
 /**
  * What a matching rule does to the viewer.
@@ -435,4 +435,42 @@ function ruleMatches(
     case "ip.geoip.country":
       return country !== undefined && rule.country.includes(country);
   }
+}
+
+/** Prefix lengths for {@link viewerNetworkRules}. */
+export interface ViewerNetworkOptions {
+  /** Bits of an IPv4 viewer's address to keep; default 24 (a /24). */
+  ipv4Prefix?: number | undefined;
+  /** Bits of an IPv6 viewer's address to keep; default 64 (a /64). */
+  ipv6Prefix?: number | undefined;
+}
+
+/**
+ * Rules that bind a token to the viewer's network: allow the viewer's /24 (IPv4) or
+ * /64 (IPv6), then block everyone else. Not the exact address: Cloudflare re-checks
+ * rules during playback, and mobile viewers change addresses within their network.
+ * An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) counts as IPv4.
+ *
+ * @example
+ * ```ts
+ * viewerNetworkRules("203.0.113.77");
+ * // [{ type: "ip.src", action: "allow", ip: ["203.0.113.0/24"] }, { type: "any", action: "block" }]
+ * ```
+ */
+export function viewerNetworkRules(
+  ip: string,
+  options: ViewerNetworkOptions = {},
+): [IpRule, AnyRule] {
+  const parsed = typeof ip === "string" ? viewerIp(ip.trim()) : null;
+  if (parsed === null) {
+    throw new StreamTokenError(
+      "ERR_RULE_IP",
+      `viewer ip ${show(ip)} is not an IPv4 or IPv6 address.`,
+    );
+  }
+  const prefix = parsed.family === 4 ? (options.ipv4Prefix ?? 24) : (options.ipv6Prefix ?? 64);
+  return [
+    { type: "ip.src", action: "allow", ip: [networkOf(parsed, prefix)] },
+    { type: "any", action: "block" },
+  ];
 }
