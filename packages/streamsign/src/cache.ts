@@ -44,8 +44,10 @@ export interface TokenCache {
 
 /** @internal */
 export interface TokenCacheInternals {
-  /** The aligned `exp` (relative expiries only), or null when the request must bypass the cache. */
+  /** The aligned `exp` (relative expiries only), or null when the request must bypass the cache. Pure. */
   align(claims: Readonly<StreamTokenClaims>, relative: boolean, nowSeconds: number): number | null;
+  /** Counts a request signed fresh because it could not be cached. */
+  bypass(): void;
   lookup(key: string, nowSeconds: number): Promise<string> | undefined;
   store(key: string, exp: number, token: Promise<string>): void;
 }
@@ -99,10 +101,12 @@ export function createTokenCache(options: TokenCacheOptions = {}): TokenCache {
     align(claims, relative, nowSeconds) {
       const exp = relative ? Math.floor(claims.exp / bucket) * bucket : claims.exp;
       if (exp - nowSeconds < minRemainingLife || (claims.nbf !== undefined && claims.nbf >= exp)) {
-        counters.bypassed++;
         return null;
       }
       return exp;
+    },
+    bypass() {
+      counters.bypassed++;
     },
     lookup(key, nowSeconds) {
       const entry = entries.get(key);

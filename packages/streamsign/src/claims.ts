@@ -167,7 +167,11 @@ export function buildClaims(
   const opts = options as Record<string, unknown>;
   for (const name of Object.keys(opts)) {
     if (KNOWN_OPTIONS.has(name)) continue;
-    const hint = OPTION_HINTS[name] ?? OPTION_HINTS[name.toLowerCase()];
+    const hint = Object.hasOwn(OPTION_HINTS, name)
+      ? OPTION_HINTS[name]
+      : Object.hasOwn(OPTION_HINTS, name.toLowerCase())
+        ? OPTION_HINTS[name.toLowerCase()]
+        : undefined;
     const shown = /^[\w$-]{1,40}$/.test(name) ? `"${name}"` : "an option";
     throw new StreamTokenError(
       "ERR_OPTION_UNKNOWN",

@@ -85,6 +85,8 @@ export function decodeToken(token: string): DecodedToken {
   const [headerSegment, payloadSegment] = splitToken(token);
   const header = decodeSegment(headerSegment, "header");
   if (typeof header.alg !== "string") throw malformed("its header has no alg");
+  if (header.kid !== undefined && typeof header.kid !== "string")
+    throw malformed("its header kid is not a string");
   const payload = decodeSegment(payloadSegment, "payload");
   numericDate(payload, "exp");
   numericDate(payload, "nbf");

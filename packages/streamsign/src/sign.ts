@@ -2,6 +2,7 @@ import { backend as runtimeBackend } from "#backend";
 import type { Backend, SigningKey } from "./backend/types.js";
 import type { TokenCache } from "./cache.js";
 import { buildClaims, type SignOptions, type StreamTokenClaims } from "./claims.js";
+import { MAX_TOKEN_LENGTH } from "./decode.js";
 import { StreamTokenError } from "./errors.js";
 import {
   checkKeyId,
@@ -95,6 +96,17 @@ export interface Signer {
 }
 
 const SIGNER_OPTIONS = new Set(["key", "keyId", "clock", "cache"]);
+/** base64url length of an RSA-4096 signature: the assumption when the modulus can't be read. */
+const MAX_SIGNATURE_CHARACTERS = 683;
+let signerCount = 0;
+
+interface Prepared {
+  claims: StreamTokenClaims;
+  signingInput: string;
+  /** Set when the token may come from, and go to, the cache. */
+  cacheKey: string | undefined;
+  nowSeconds: number;
+}
 /** Enough overlapping signatures to keep every core and the threadpool busy. */
 const SIGN_MANY_CONCURRENCY = 32;
 
@@ -135,7 +147,7 @@ export async function createSignerWithBackend(
             : "";
       throw new StreamTokenError(
         "ERR_OPTION_UNKNOWN",
-        `createSigner has unknown option ${/^[\w$-]{1,40}$/.test(name) ? `"${name}"` : "key"}:${hint} known options are key, keyId, clock.`,
+        `createSigner has unknown option ${/^[\w$-]{1,40}$/.test(name) ? `"${name}"` : "key"}:${hint} known options are key, keyId, clock, cache.`,
       );
     }
   }
@@ -165,84 +177,114 @@ export async function createSignerWithBackend(
   };
   if (publicJwk) await selfTest(backend, key, publicJwk);
 
+  const signerIdentity = `${++signerCount}\n`;
+  // A signature is as long as the modulus: 342 base64url characters for RSA-2048.
+  const signatureLength = (publicJwk?.n.length ?? MAX_SIGNATURE_CHARACTERS) + 1;
   // The header never changes for this key: encode it once.
   const headerPrefix = `${encodeBase64UrlText(JSON.stringify({ alg: "RS256", kid: keyId }))}.`;
 
-  const signPayload = async (payload: string): Promise<string> => {
-    const signingInput = headerPrefix + encodeBase64UrlText(payload);
+  const signPayload = async (signingInput: string): Promise<string> => {
     const signature = await backend.sign(key, utf8Encoder.encode(signingInput));
     return `${signingInput}.${encodeBase64Url(signature)}`;
   };
 
-  /** Validates and builds claims synchronously; the token promise does the RSA work. */
-  const issue = (
-    videoId: unknown,
-    signOptions: unknown,
-  ): { claims: StreamTokenClaims; token: Promise<string> } => {
-    const nowSeconds = Math.floor(clock() / 1000);
+  /**
+   * Everything but the RSA operation, synchronously: validation, cache alignment and
+   * the signing input. Throws StreamTokenError on bad input, before anything is signed.
+   */
+  const prepare = (videoId: unknown, signOptions: unknown, nowSeconds: number): Prepared => {
     const claims = buildClaims(videoId, keyId, signOptions, nowSeconds);
+    let cacheable = false;
     if (cache !== undefined) {
       const relative =
         (signOptions as { expiresAt?: unknown } | undefined)?.expiresAt === undefined;
       const exp = cache.align(claims, relative, nowSeconds);
       if (exp !== null) {
         claims.exp = exp;
-        const payload = JSON.stringify(claims);
-        const cached = cache.lookup(payload, nowSeconds);
-        if (cached !== undefined) return { claims, token: cached };
-        const token = signPayload(payload);
-        cache.store(payload, exp, token);
-        return { claims, token };
+        cacheable = true;
       }
     }
-    return { claims, token: signPayload(JSON.stringify(claims)) };
+    const payload = JSON.stringify(claims);
+    const signingInput = headerPrefix + encodeBase64UrlText(payload);
+    const length = signingInput.length + signatureLength;
+    if (length > MAX_TOKEN_LENGTH) {
+      throw new StreamTokenError(
+        "ERR_RULES_INVALID",
+        `accessRules make the token ${length} characters, over the ${MAX_TOKEN_LENGTH} that URLs (and verifyToken) accept: list fewer or broader ranges.`,
+      );
+    }
+    // The cache key carries this signer's identity: two signers sharing a cache (say,
+    // an old and a new key under one kid during a reload) must not serve each other's tokens.
+    const cacheKey = cacheable ? signerIdentity + payload : undefined;
+    return { claims, signingInput, cacheKey, nowSeconds };
   };
+
+  const issue = (prepared: Prepared): Promise<string> => {
+    const { cacheKey, signingInput, claims, nowSeconds } = prepared;
+    if (cache === undefined) return signPayload(signingInput);
+    if (cacheKey === undefined) {
+      cache.bypass();
+      return signPayload(signingInput);
+    }
+    const cached = cache.lookup(cacheKey, nowSeconds);
+    if (cached !== undefined) return cached;
+    const token = signPayload(signingInput);
+    cache.store(cacheKey, claims.exp, token);
+    return token;
+  };
+
+  const nowSeconds = () => Math.floor(clock() / 1000);
 
   const signer: Signer = {
     keyId,
     publicJwk,
     sign(videoId, signOptions) {
       try {
-        return issue(videoId, signOptions).token;
+        return issue(prepare(videoId, signOptions, nowSeconds()));
       } catch (error) {
         return Promise.reject(error);
       }
     },
     async signWithClaims(videoId, signOptions) {
-      const { claims, token } = issue(videoId, signOptions);
-      return { token: await token, claims, expiresAt: new Date(claims.exp * 1000) };
+      const prepared = prepare(videoId, signOptions, nowSeconds());
+      const token = await issue(prepared);
+      return { token, claims: prepared.claims, expiresAt: new Date(prepared.claims.exp * 1000) };
     },
     async signMany(requests) {
-      if (!Array.isArray(requests))
+      if (!Array.isArray(requests)) {
         throw new StreamTokenError(
           "ERR_OPTION_INVALID",
           "signMany takes an array of { videoId, options }.",
         );
-      const nowSeconds = Math.floor(clock() / 1000);
-      // Validate everything before signing anything.
-      requests.forEach((request, index) => {
+      }
+      // Validate everything at one instant before signing anything: all or nothing.
+      const now = nowSeconds();
+      const prepared: Prepared[] = [];
+      for (let index = 0; index < requests.length; index++) {
+        const request: unknown = requests[index];
         try {
-          if (request === null || typeof request !== "object")
+          if (request === null || typeof request !== "object") {
             throw new StreamTokenError("ERR_OPTION_INVALID", "expected { videoId, options }.");
-          buildClaims(request.videoId, keyId, request.options, nowSeconds);
+          }
+          const { videoId, options: signOptions } = request as SignRequest;
+          prepared.push(prepare(videoId, signOptions, now));
         } catch (error) {
           if (!(error instanceof StreamTokenError)) throw error;
           throw new StreamTokenError(error.code, `requests[${index}]: ${error.message}`, {
             cause: error,
           });
         }
-      });
-      const tokens = new Array<string>(requests.length);
+      }
+      const tokens = new Array<string>(prepared.length);
       let next = 0;
       const lane = async () => {
-        while (next < requests.length) {
+        while (next < prepared.length) {
           const index = next++;
-          const request = requests[index]!;
-          tokens[index] = await issue(request.videoId, request.options).token;
+          tokens[index] = await issue(prepared[index]!);
         }
       };
       await Promise.all(
-        Array.from({ length: Math.min(SIGN_MANY_CONCURRENCY, requests.length) }, lane),
+        Array.from({ length: Math.min(SIGN_MANY_CONCURRENCY, prepared.length) }, lane),
       );
       return tokens;
     },

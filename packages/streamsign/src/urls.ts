@@ -113,11 +113,14 @@ function timeOffset(value: unknown, name: string): string {
   throw invalid(`${name} must be seconds (a number) or a time like "5s", "1m30s".`);
 }
 
+// encodeURIComponent, not URLSearchParams: the latter writes a space as "+", which a
+// server that decodes paths rather than forms (a download filename) keeps as a plus.
 function query(params: Array<[string, string | undefined]>): string {
-  const search = new URLSearchParams();
-  for (const [name, value] of params) if (value !== undefined) search.append(name, value);
-  const text = search.toString();
-  return text ? `?${text}` : "";
+  const parts: string[] = [];
+  for (const [name, value] of params) {
+    if (value !== undefined) parts.push(`${name}=${encodeURIComponent(value)}`);
+  }
+  return parts.length > 0 ? `?${parts.join("&")}` : "";
 }
 
 function thumbnailParams(options: ThumbnailOptions): Array<[string, string | undefined]> {

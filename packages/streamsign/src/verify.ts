@@ -114,7 +114,7 @@ async function importSource(backend: Backend, source: VerifyKeySource): Promise<
             "ERR_TOKEN_KEY_UNKNOWN",
             kid === undefined
               ? "token header has no kid, so no key of the keyring can be chosen."
-              : `token was signed by key "${kid.slice(0, 64)}", which is not in the keyring.`,
+              : `token was signed by key ${quote(kid)}, which is not in the keyring.`,
           );
         }
         return key;
@@ -129,12 +129,17 @@ async function importSource(backend: Backend, source: VerifyKeySource): Promise<
       if (material.kid !== undefined && kid !== undefined && material.kid !== kid) {
         throw new StreamTokenError(
           "ERR_TOKEN_KEY_UNKNOWN",
-          `token was signed by key "${kid.slice(0, 64)}", but the given key is "${material.kid.slice(0, 64)}".`,
+          `token was signed by key ${quote(kid)}, but the given key is ${quote(material.kid)}.`,
         );
       }
       return key;
     },
   };
+}
+
+/** Shows an untrusted value from a token: JSON-quoted (no raw newlines in logs) and short. */
+function quote(value: string): string {
+  return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
 }
 
 function checkClaims(
@@ -153,6 +158,8 @@ function checkClaims(
   if (!(now instanceof Date) || Number.isNaN(now.getTime()))
     throw new StreamTokenError("ERR_OPTION_INVALID", "now must be a valid Date.");
   const nowSeconds = now.getTime() / 1000;
+  // A malformed expectation is the caller's bug: report it even when the token is also expired.
+  if (options.videoId !== undefined) checkVideoId(options.videoId, "videoId");
 
   const { sub, kid, exp, nbf, downloadable, accessRules } = payload;
   if (typeof sub !== "string")
@@ -196,11 +203,10 @@ function checkClaims(
     );
   }
   if (options.videoId !== undefined) {
-    checkVideoId(options.videoId, "videoId");
     if (sub.toLowerCase() !== options.videoId.toLowerCase()) {
       throw new StreamTokenError(
         "ERR_TOKEN_VIDEO_MISMATCH",
-        `token is for video ${sub.slice(0, 64)}, not ${options.videoId}.`,
+        `token is for video ${quote(sub)}, not ${options.videoId}.`,
       );
     }
   }

@@ -95,6 +95,11 @@ describe("expiry", () => {
     expect(error.message).toContain('"15m"');
   });
 
+  it("rejects a pathological duration string instead of backtracking on it", async () => {
+    const error = await rejection({ expiresIn: `1${" ".repeat(100_000)}x` });
+    expect(error.code).toBe("ERR_EXPIRY_INVALID");
+  });
+
   it("rejects expiresIn together with expiresAt", async () => {
     expect((await rejection({ expiresIn: 60, expiresAt: NOW + 60 })).code).toBe(
       "ERR_EXPIRY_CONFLICT",
@@ -231,6 +236,13 @@ describe("access rules through sign", () => {
       accessRules: [{ type: "ip.geoip.country", action: "allow", country: ["gb"] }],
     });
     expect(lower.message).toContain('"GB"');
+  });
+
+  it("refuses rules that would make the token longer than URLs and verifyToken accept", async () => {
+    const ip = Array.from({ length: 1000 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
+    const error = await rejection({ accessRules: [{ type: "ip.src", action: "allow", ip }] });
+    expect(error.code).toBe("ERR_RULES_INVALID");
+    expect(error.message).toContain("16384");
   });
 
   it("accepts five rules", async () => {

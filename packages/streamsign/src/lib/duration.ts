@@ -10,7 +10,11 @@ export function parseDuration(value: unknown): number | null {
   if (typeof value === "number") {
     seconds = value;
   } else if (typeof value === "string") {
-    const match = /^\s*(\d+(?:\.\d+)?)\s*([smhd])?\s*$/.exec(value);
+    // Trim first and keep the pattern free of adjacent optional runs: a regex like
+    // /\s*\d+\s*[smhd]?\s*$/ backtracks quadratically on "1" + many spaces.
+    const text = value.trim();
+    if (text.length > 24) return null;
+    const match = /^(\d+(?:\.\d+)?)([smhd])?$/.exec(text);
     if (!match) return null;
     seconds = Number(match[1]) * UNIT_SECONDS[match[2] ?? "s"]!;
   } else {
