@@ -15,6 +15,7 @@ export type {
   PublicJwk,
   RsaJwk,
 } from "./keys.js";
+export { parseDuration } from "./lib/duration.js";
 export type {
   AccessAction,
   AccessDecision,

@@ -4,6 +4,12 @@ const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d
  * Parses "30s", "15m", "2h", "1d", "90" (seconds) or a number of seconds into whole
  * seconds. Returns null for anything else, including zero, negatives and fractions
  * of a second, so the caller can name the field in its own error.
+ *
+ * @example
+ * ```ts
+ * parseDuration("15m"); // 900
+ * parseDuration("2 weeks"); // null
+ * ```
  */
 export function parseDuration(value: unknown): number | null {
   let seconds: number;
