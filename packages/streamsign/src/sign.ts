@@ -359,10 +359,6 @@ export const ENV_VARIABLE_PAIRS = [
   // The names of the Go article this project started from.
   { key: "CSTREAM_PEM", keyId: "CSTREAM_ID" },
 ] as const;
-/** @internal The key variables, in the order {@link signerFromEnv} tries them. */
-export const ENV_KEY_VARIABLES = ENV_VARIABLE_PAIRS.map((pair) => pair.key);
-/** @internal The key-id variables, paired index by index with {@link ENV_KEY_VARIABLES}. */
-export const ENV_KEY_ID_VARIABLES = ENV_VARIABLE_PAIRS.map((pair) => pair.keyId);
 
 /**
  * Creates a signer from environment variables: `STREAM_KEY` (Cloudflare's `pem` or
