@@ -102,7 +102,8 @@ let signerCount = 0;
 
 interface Prepared {
   claims: StreamTokenClaims;
-  signingInput: string;
+  /** The payload JSON, in Cloudflare's claim order. */
+  payload: string;
   /** Set when the token may come from, and go to, the cache. */
   cacheKey: string | undefined;
   nowSeconds: number;
@@ -183,7 +184,8 @@ export async function createSignerWithBackend(
   // The header never changes for this key: encode it once.
   const headerPrefix = `${encodeBase64UrlText(JSON.stringify({ alg: "RS256", kid: keyId }))}.`;
 
-  const signPayload = async (signingInput: string): Promise<string> => {
+  const signPayload = async (payload: string): Promise<string> => {
+    const signingInput = headerPrefix + encodeBase64UrlText(payload);
     const signature = await backend.sign(key, utf8Encoder.encode(signingInput));
     return `${signingInput}.${encodeBase64Url(signature)}`;
   };
@@ -205,8 +207,9 @@ export async function createSignerWithBackend(
       }
     }
     const payload = JSON.stringify(claims);
-    const signingInput = headerPrefix + encodeBase64UrlText(payload);
-    const length = signingInput.length + signatureLength;
+    // Validated claims are ASCII, so the encoded length is known without encoding
+    // (which waits for a cache miss).
+    const length = headerPrefix.length + Math.ceil((payload.length * 4) / 3) + signatureLength;
     if (length > MAX_TOKEN_LENGTH) {
       throw new StreamTokenError(
         "ERR_RULES_INVALID",
@@ -216,19 +219,19 @@ export async function createSignerWithBackend(
     // The cache key carries this signer's identity: two signers sharing a cache (say,
     // an old and a new key under one kid during a reload) must not serve each other's tokens.
     const cacheKey = cacheable ? signerIdentity + payload : undefined;
-    return { claims, signingInput, cacheKey, nowSeconds };
+    return { claims, payload, cacheKey, nowSeconds };
   };
 
   const issue = (prepared: Prepared): Promise<string> => {
-    const { cacheKey, signingInput, claims, nowSeconds } = prepared;
-    if (cache === undefined) return signPayload(signingInput);
+    const { cacheKey, payload, claims, nowSeconds } = prepared;
+    if (cache === undefined) return signPayload(payload);
     if (cacheKey === undefined) {
       cache.bypass();
-      return signPayload(signingInput);
+      return signPayload(payload);
     }
     const cached = cache.lookup(cacheKey, nowSeconds);
     if (cached !== undefined) return cached;
-    const token = signPayload(signingInput);
+    const token = signPayload(payload);
     cache.store(cacheKey, claims.exp, token);
     return token;
   };
