@@ -14,7 +14,6 @@ import {
 } from "./keys.js";
 import {
   decodeBase64Url,
-  encodeBase64Url,
   encodeBase64UrlText,
   utf8Encoder,
 } from "./lib/base64url.js";
@@ -185,9 +184,10 @@ export async function createSignerWithBackend(
   const headerPrefix = `${encodeBase64UrlText(JSON.stringify({ alg: "RS256", kid: keyId }))}.`;
 
   const signPayload = async (payload: string): Promise<string> => {
-    const signingInput = headerPrefix + encodeBase64UrlText(payload);
-    const signature = await backend.sign(key, utf8Encoder.encode(signingInput));
-    return `${signingInput}.${encodeBase64Url(signature)}`;
+    const signingInput = headerPrefix + backend.textToBase64Url(payload);
+    // The signing input is ASCII: its UTF-8 bytes are its char codes.
+    const signature = await backend.signToBase64Url(key, utf8Encoder.encode(signingInput));
+    return `${signingInput}.${signature}`;
   };
 
   /**

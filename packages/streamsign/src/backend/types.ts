@@ -31,6 +31,10 @@ export interface Backend {
   publicNumbers(key: SigningKey): Promise<PublicNumbers | undefined>;
   /** RSASSA-PKCS1-v1_5 with SHA-256. */
   sign(key: SigningKey, data: Uint8Array): Promise<Uint8Array>;
+  /** The same signature, as unpadded base64url: the hot path, where Node's native encoder pays. */
+  signToBase64Url(key: SigningKey, data: Uint8Array): Promise<string>;
+  /** Unpadded base64url of a string's UTF-8 bytes. */
+  textToBase64Url(text: string): string;
   verify(key: VerifyingKey, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
   /** The process environment where the runtime has one, else an empty object. */
   defaultEnv(): Readonly<Record<string, string | undefined>>;

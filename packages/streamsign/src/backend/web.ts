@@ -2,6 +2,7 @@
 import { StreamTokenError } from "../errors.js";
 import type { CryptoKeyLike, KeyMaterial } from "../keys.js";
 import { MIN_MODULUS_BITS, publicJwkFromNumbers } from "../keys.js";
+import { encodeBase64Url, encodeBase64UrlText } from "../lib/base64url.js";
 import type { Backend, SigningKey, VerifyingKey } from "./types.js";
 
 const RS256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
@@ -159,6 +160,12 @@ export const backend: Backend = {
       ),
     );
   },
+
+  async signToBase64Url(key, data) {
+    return encodeBase64Url(await this.sign(key, data));
+  },
+
+  textToBase64Url: encodeBase64UrlText,
 
   async verify(key, data, signature) {
     return crypto.subtle.verify(
