@@ -99,33 +99,30 @@ function importFailure(field: string, cause: unknown): StreamTokenError {
  *
  * - Calls started together (Promise.all, signMany) see each other in flight and go
  *   to the threadpool, which uses every core.
- * - A caller signing one token after another inside one event-loop turn (a loop of
- *   awaits) has nothing else to run: it signs synchronously.
- * - A call that arrives on a new turn soon after the last signature is a server
- *   under load (each request is its own I/O turn): it goes to the threadpool, so the
- *   event loop keeps reading requests while both cores sign. Signing synchronously
- *   there measured a third of the throughput.
+ * - A caller awaiting one token after another (a loop of awaits) never leaves the
+ *   microtask queue, so nothing else is waiting to run: it signs synchronously.
+ *   A nextTick callback only runs once that chain ends, which is how we tell.
+ * - A call that arrives in a new task soon after the last signature is a server
+ *   under load (each request is its own I/O callback): it goes to the threadpool, so
+ *   the event loop keeps reading requests while both cores sign. Signing
+ *   synchronously there measured half the throughput.
  * - An isolated call (nothing signed for a while) signs synchronously: lowest latency.
  *
  * (A worker_threads pool, each worker with its own key copy and batched messages,
  * measured 4–7% slower than the threadpool on 2 cores: docs/benchmarks.md.)
  */
-let turn = 0;
-let turnScheduled = false;
-let lastSyncTurn = -1;
+let inSyncChain = false;
 let lastCompletion = Number.NEGATIVE_INFINITY;
 /** A signature finished this recently (ms) means calls are arriving back to back. */
 const BUSY_WINDOW_MS = 5;
 
-function nextTurn(): void {
-  turn++;
-  turnScheduled = false;
+function endSyncChain(): void {
+  inSyncChain = false;
 }
 
 async function signOverlapping(key: KeyObject, data: Uint8Array): Promise<Buffer> {
   const synchronous =
-    inFlight === 0 &&
-    (turn === lastSyncTurn || performance.now() - lastCompletion > BUSY_WINDOW_MS);
+    inFlight === 0 && (inSyncChain || performance.now() - lastCompletion > BUSY_WINDOW_MS);
   inFlight++;
   if (!synchronous) {
     try {
@@ -138,12 +135,10 @@ async function signOverlapping(key: KeyObject, data: Uint8Array): Promise<Buffer
   try {
     return nodeSign("sha256", data, key);
   } finally {
-    lastSyncTurn = turn;
     lastCompletion = performance.now();
-    // The turn counter moves when the event loop does: once per turn that signed.
-    if (!turnScheduled) {
-      turnScheduled = true;
-      setImmediate(nextTurn).unref();
+    if (!inSyncChain) {
+      inSyncChain = true;
+      process.nextTick(endSyncChain);
     }
     // Released after the caller's synchronous burst, so calls started together
     // (Promise.all) see this one as in flight and take the threadpool.
