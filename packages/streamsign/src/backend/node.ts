@@ -99,9 +99,10 @@ function importFailure(field: string, cause: unknown): StreamTokenError {
  *
  * - Calls started together (Promise.all, signMany) see each other in flight and go
  *   to the threadpool, which uses every core.
- * - A caller awaiting one token after another (a loop of awaits) never leaves the
- *   microtask queue, so nothing else is waiting to run: it signs synchronously.
- *   A nextTick callback only runs once that chain ends, which is how we tell.
+ * - A caller awaiting one token after another (a loop of awaits) makes its next
+ *   call in the same microtask chain in which the last signature completed, with
+ *   nothing else waiting to run: it signs synchronously. A nextTick callback only
+ *   runs once that chain ends, which is how we tell.
  * - A call that arrives in a new task soon after the last signature is a server
  *   under load (each request is its own I/O callback): it goes to the threadpool, so
  *   the event loop keeps reading requests while both cores sign. Signing
@@ -111,35 +112,40 @@ function importFailure(field: string, cause: unknown): StreamTokenError {
  * (A worker_threads pool, each worker with its own key copy and batched messages,
  * measured 4–7% slower than the threadpool on 2 cores: docs/benchmarks.md.)
  */
-let inSyncChain = false;
+/** True from a signature's completion until its microtask chain ends. */
+let inCompletionChain = false;
 let lastCompletion = Number.NEGATIVE_INFINITY;
 /** A signature finished this recently (ms) means calls are arriving back to back. */
 const BUSY_WINDOW_MS = 5;
 
-function endSyncChain(): void {
-  inSyncChain = false;
+function endCompletionChain(): void {
+  inCompletionChain = false;
+}
+
+function completed(): void {
+  lastCompletion = performance.now();
+  if (!inCompletionChain) {
+    inCompletionChain = true;
+    process.nextTick(endCompletionChain);
+  }
 }
 
 async function signOverlapping(key: KeyObject, data: Uint8Array): Promise<Buffer> {
   const synchronous =
-    inFlight === 0 && (inSyncChain || performance.now() - lastCompletion > BUSY_WINDOW_MS);
+    inFlight === 0 && (inCompletionChain || performance.now() - lastCompletion > BUSY_WINDOW_MS);
   inFlight++;
   if (!synchronous) {
     try {
       return await signAsync(key, data);
     } finally {
       inFlight--;
-      lastCompletion = performance.now();
+      completed();
     }
   }
   try {
     return nodeSign("sha256", data, key);
   } finally {
-    lastCompletion = performance.now();
-    if (!inSyncChain) {
-      inSyncChain = true;
-      process.nextTick(endSyncChain);
-    }
+    completed();
     // Released after the caller's synchronous burst, so calls started together
     // (Promise.all) see this one as in flight and take the threadpool.
     queueMicrotask(() => {
