@@ -12,11 +12,7 @@ import {
   parseKeyInput,
   publicJwkFromNumbers,
 } from "./keys.js";
-import {
-  decodeBase64Url,
-  encodeBase64UrlText,
-  utf8Encoder,
-} from "./lib/base64url.js";
+import { decodeBase64Url, encodeBase64UrlText, utf8Encoder } from "./lib/base64url.js";
 
 /** Options for {@link createSigner}. */
 export interface SignerOptions {
