@@ -106,7 +106,8 @@ export function checkVideoId(videoId: unknown, field = "videoId"): string {
   if (typeof videoId !== "string")
     shown = videoId === undefined ? "missing" : `a ${typeof videoId}`;
   else if (videoId.split(".").length === 3) shown = "a token, not a video uid";
-  else if (/^[\w-]{1,64}$/.test(videoId)) shown = `"${videoId}" (${videoId.length} characters)`;
+  // Echo only short values: a 40-character API token pasted here must not reach a log.
+  else if (/^[\w-]{1,34}$/.test(videoId)) shown = `"${videoId}" (${videoId.length} characters)`;
   else shown = `a ${videoId.length}-character string`;
   throw new StreamTokenError(
     "ERR_VIDEO_ID",

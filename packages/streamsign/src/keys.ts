@@ -420,7 +420,7 @@ export function checkKeyId(keyId: unknown, field: string): string {
     const shown =
       typeof keyId !== "string"
         ? `a ${typeof keyId}`
-        : /^[\w.-]{1,64}$/.test(keyId)
+        : /^[\w.-]{1,34}$/.test(keyId)
           ? `"${keyId}"`
           : `a ${keyId.length}-character string`;
     throw new StreamTokenError(

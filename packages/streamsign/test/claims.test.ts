@@ -159,6 +159,13 @@ describe("video id", () => {
     expect(error.message).not.toContain(token.split(".")[2]!.slice(0, 20));
   });
 
+  it("never echoes a long value, which may be a secret pasted into the wrong place", async () => {
+    const apiToken = "Zx9kQ3vR7tY2uW5pL8mN4bC6dF1gH0jKsAeTiOoP"; // 40 characters, token-shaped
+    const error = await rejection(undefined, apiToken);
+    expect(error.message).not.toContain(apiToken);
+    expect(error.message).toContain("40-character");
+  });
+
   it("keeps an upper-case uid as given", async () => {
     expect((await claimsOf(undefined, VIDEO.toUpperCase())).sub).toBe(VIDEO.toUpperCase());
   });

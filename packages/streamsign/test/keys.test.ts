@@ -126,6 +126,16 @@ describe("key ids", () => {
     expect((await keyError(pemField, keyId)).code).toBe("ERR_KEY_ID_INVALID");
   });
 
+  it.each([["Zx9kQ3vR7tY2uW5pL8mN4bC6dF1gH0jKsAeTiOoP"], ["0123456789abcdef".repeat(4)]])(
+    "never echoes a long keyId such as an API token or key (%#)",
+    async (keyId) => {
+      const error = await keyError(pemField, keyId);
+      expect(error.code).toBe("ERR_KEY_ID_INVALID");
+      expect(error.message).not.toContain(keyId);
+      expect(error.message).toContain(`${keyId.length}-character`);
+    },
+  );
+
   it("never echoes a key passed as keyId by mistake", async () => {
     const error = await keyError(pemField, pkcs1);
     expect(error.code).toBe("ERR_KEY_ID_INVALID");
