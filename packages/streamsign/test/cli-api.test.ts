@@ -5,7 +5,16 @@
 //   GET    /accounts/{account_id}/stream/keys
 //   DELETE /accounts/{account_id}/stream/keys/{identifier}
 //   POST   /accounts/{account_id}/stream/{identifier}     {"uid":…,"requireSignedURLs":true}
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -22,6 +31,9 @@ const OK = "023e105f4ecef8ad9ca31a8372d0c353";
 const DENIED = "11111111111111111111111111111111";
 const BROKEN = "22222222222222222222222222222222";
 const EMPTY = "33333333333333333333333333333333";
+/** Answers with terminal escape sequences (ESC [2J clears the screen; U+009B is a C1 CSI). */
+const HOSTILE = "55555555555555555555555555555555";
+const CLEAR = "\u001b[2J";
 
 interface Recorded {
   method: string;
@@ -65,6 +77,25 @@ function answer(request: Recorded): { status: number; body: unknown } {
     };
   }
   if (account === BROKEN) return { status: 502, body: "<html>Bad gateway</html>" };
+  if (account === HOSTILE && request.method === "GET") {
+    return {
+      status: 200,
+      body: envelope([
+        { id: `${CLEAR}${TEST_KID}`, created: `2026-01-01\u009b2J\r\nSTREAM_KEY=x` },
+      ]),
+    };
+  }
+  if (account === HOSTILE) {
+    return {
+      status: 400,
+      body: {
+        success: false,
+        errors: [{ code: `1${CLEAR}`, message: `Bad ${CLEAR}request\u009b2J\u0007` }],
+        messages: [],
+        result: null,
+      },
+    };
+  }
   const route = `${request.method} ${request.url.replace(`/client/v4/accounts/${account}`, "")}`;
   if (route === "POST /stream/keys") return { status: 200, body: cloudflareKeyResponse };
   if (route === "GET /stream/keys") {
@@ -222,6 +253,71 @@ describe("keys create", () => {
   });
 });
 
+describe("keys create: a --out that cannot be written completely", () => {
+  it("a short write exits 1, prints the created key to stdout instead, and leaves no partial file", async () => {
+    const sub = join(dir, "short-write");
+    mkdirSync(sub);
+    const { code, stdout, stderr } = await run(["keys", "create", "--out", "k.json"], {
+      ...apiEnv(OK),
+      cwd: sub,
+      fileSizeLimitBlocks: 1,
+    });
+    expect(code).toBe(1);
+    // Cloudflare shows the key only once: it must not be lost.
+    expect(JSON.parse(stdout)).toEqual(cloudflareKeyResponse.result);
+    expect(stderr).toMatch(
+      /^streamsign: --out .*writing the key failed \(EFBIG\); the partial file was removed\. The key was printed above instead: save it now\.\n$/,
+    );
+    expect(stderr).not.toMatch(/wrote|Created signing key/i);
+    expect(stderr).not.toContain(cloudflareKeyResponse.result.pem.slice(0, 60));
+    expect(stderr).not.toContain(API_TOKEN);
+    expect(readdirSync(sub)).toEqual([]);
+  });
+
+  it("--force with a short write keeps the old file intact and prints the key instead", async () => {
+    const sub = join(dir, "short-write-force");
+    mkdirSync(sub);
+    const out = join(sub, "k.json");
+    writeFileSync(out, "old key", { mode: 0o600 });
+    const { code, stdout, stderr } = await run(["keys", "create", "--out", out, "--force"], {
+      ...apiEnv(OK),
+      fileSizeLimitBlocks: 1,
+    });
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toEqual(cloudflareKeyResponse.result);
+    expect(stderr).toMatch(/the existing file was left as it was\. The key was printed above/);
+    expect(readFileSync(out, "utf8")).toBe("old key");
+    expect(readdirSync(sub)).toEqual(["k.json"]);
+  });
+});
+
+describe("text from the API cannot drive the terminal", () => {
+  it("control characters in an error envelope or a key list are shown as \\u escapes", async () => {
+    const [created, listed, json] = await Promise.all([
+      run(["keys", "create", "--print"], apiEnv(HOSTILE)),
+      run(["keys", "list"], apiEnv(HOSTILE)),
+      run(["keys", "list", "--json"], apiEnv(HOSTILE)),
+    ]);
+    expect(created.code).toBe(1);
+    expect(created.stderr).toBe(
+      `streamsign: Cloudflare API error: 1\\u001b[2J Bad \\u001b[2Jrequest\\u009b2J\\u0007 (HTTP 400, POST /accounts/${HOSTILE}/stream/keys).\n`,
+    );
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(`\\u001b[2J${TEST_KID}`);
+    expect(listed.stdout).toContain("2026-01-01\\u009b2J\\u000d\\u000aSTREAM_KEY=x");
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual([
+      { id: `${CLEAR}${TEST_KID}`, created: "2026-01-01\u009b2J\r\nSTREAM_KEY=x" },
+    ]);
+    for (const result of [created, listed, json]) {
+      for (const text of [result.stdout, result.stderr]) {
+        expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+      }
+    }
+    expect(listed.stdout.split("\n").filter((line) => line.startsWith("STREAM_KEY"))).toEqual([]);
+  });
+});
+
 describe.concurrent("keys list / revoke, videos require-signed", () => {
   it("keys list GETs /stream/keys and prints id and created", async () => {
     const [listed, empty, json] = await Promise.all([
@@ -328,12 +424,12 @@ describe.concurrent("keys list / revoke, videos require-signed", () => {
     const messages = [
       /--account <id> or set CLOUDFLARE_ACCOUNT_ID/,
       /set CLOUDFLARE_API_TOKEN/,
-      /--account is "my-account": it must be the 32-hex/,
+      /--account is a 10-character value: it must be the 32-hex/,
       /CLOUDFLARE_API_BASE_URL "api\.example" is not an absolute URL/,
-      /keys revoke: <id> "abc"/,
+      /keys revoke: <id> is "abc"/,
       /missing <id>/,
       /--out belongs to keys create/,
-      /<videoId> is "not-a-uid"/,
+      /<videoId> is a 9-character string/,
       /missing <videoId>/,
     ];
     results.forEach((result, i) => {

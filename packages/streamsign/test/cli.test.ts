@@ -1,6 +1,18 @@
 // The streamsign CLI, end to end: every test spawns the built bin (see test/cli/run.ts).
 // Tokens are checked with jose, an independent verifier, against the fixture public key.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compactVerify, decodeProtectedHeader, importJWK, importSPKI } from "jose";
@@ -890,6 +902,76 @@ describe.concurrent("keygen", () => {
     expect(forced.code).toBe(0);
     expect(statSync(out).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(out, "utf8")).id).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("a short write (file size limit) fails with exit 1 and leaves no partial file", async () => {
+    const sub = join(dir, "short-write");
+    mkdirSync(sub);
+    const out = join(sub, "dev-key.json");
+    const { code, stdout, stderr } = await run(["keygen", "--out", out], {
+      fileSizeLimitBlocks: 1,
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^streamsign: --out .*writing the key failed \(EFBIG\)/);
+    expect(stderr).not.toMatch(/wrote/i);
+    expect(stdout).toBe("");
+    expect(readdirSync(sub)).toEqual([]);
+  });
+
+  it("--force writes a temp file and renames it: a short write keeps the old file intact", async () => {
+    const sub = join(dir, "short-write-force");
+    mkdirSync(sub);
+    const out = join(sub, "dev-key.json");
+    writeFileSync(out, "old key", { mode: 0o600 });
+    const { code, stdout, stderr } = await run(["keygen", "--out", out, "--force"], {
+      fileSizeLimitBlocks: 1,
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /writing the key failed \(EFBIG\); the existing file was left as it was/,
+    );
+    expect(stderr).not.toMatch(/wrote/i);
+    expect(stdout).toBe("");
+    expect(readFileSync(out, "utf8")).toBe("old key");
+    expect(readdirSync(sub)).toEqual(["dev-key.json"]);
+  });
+
+  it("--force over a symlink replaces the link with a 0600 file; the link's target is untouched", async () => {
+    const sub = join(dir, "symlink-force");
+    mkdirSync(sub);
+    const target = join(sub, "target.txt");
+    writeFileSync(target, "not a key");
+    chmodSync(target, 0o644);
+    const out = join(sub, "dev-key.json");
+    symlinkSync(target, out);
+    const refused = await run(["keygen", "--out", out]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/already exists: .*--force/);
+    const forced = await run(["keygen", "--out", out, "--force"]);
+    expect(forced.code).toBe(0);
+    expect(lstatSync(out).isSymbolicLink()).toBe(false);
+    expect(lstatSync(out).isFile()).toBe(true);
+    expect(lstatSync(out).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(out, "utf8")).id).toMatch(/^[0-9a-f]{32}$/);
+    expect(readFileSync(target, "utf8")).toBe("not a key");
+    expect(statSync(target).mode & 0o777).toBe(0o644);
+    expect(readdirSync(sub).sort()).toEqual(["dev-key.json", "target.txt"]);
+  });
+
+  it("a dangling symlink counts as an existing file; --force replaces it without creating its target", async () => {
+    const sub = join(dir, "dangling-force");
+    mkdirSync(sub);
+    const target = join(sub, "nowhere.json");
+    const out = join(sub, "dev-key.json");
+    symlinkSync(target, out);
+    const refused = await run(["keygen", "--out", out]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/already exists: .*--force/);
+    const forced = await run(["keygen", "--out", out, "--force"]);
+    expect(forced.code).toBe(0);
+    expect(lstatSync(out).isFile()).toBe(true);
+    expect(lstatSync(out).mode & 0o777).toBe(0o600);
+    expect(existsSync(target)).toBe(false);
   });
 
   it("prints the key JSON without --out", async () => {

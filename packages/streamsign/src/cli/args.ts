@@ -15,6 +15,15 @@ export function showValue(value: string, limit = 40): string {
 }
 
 /**
+ * An id-shaped value for a message: echoed only when short and hex-like (Cloudflare account,
+ * key and video ids are 32 hex characters); anything else may be an API token or key pasted
+ * in the wrong place, so it is only described ("a 40-character value").
+ */
+export function showId(value: string, noun = "value"): string {
+  return /^[0-9a-fA-F]{1,34}$/.test(value) ? `"${value}"` : `a ${value.length}-character ${noun}`;
+}
+
+/**
  * parseArgs with strict options and positionals allowed (commands count them). Its
  * errors become a CliError (exit 2) naming the flag, without the offending value.
  */
@@ -84,9 +93,9 @@ export function checkVideoArg(value: string, where: string): string {
   const shown =
     value.split(".").length === 3
       ? "a token, not a video uid"
-      : /^[\w-]{1,40}$/.test(value)
+      : /^[0-9a-fA-F]{1,34}$/.test(value)
         ? `"${value}" (${value.length} characters)`
-        : `a ${value.length}-character string`;
+        : showId(value, "string");
   throw new CliError(
     `${where} is ${shown}: it must be the video uid, 32 hex characters (the \`uid\` in the Stream dashboard or API).`,
   );

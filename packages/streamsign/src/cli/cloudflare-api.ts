@@ -1,8 +1,8 @@
 // A small client for the Cloudflare API calls the CLI makes (Stream signing keys, and
 // requireSignedURLs on a video). Global fetch only. The API token is sent as a Bearer
 // token and never appears in any message.
-import { showValue } from "./args.js";
-import { CliError, EXIT_FAILED } from "./io.js";
+import { showId, showValue } from "./args.js";
+import { CliError, EXIT_FAILED, printable } from "./io.js";
 
 export const DEFAULT_API_BASE_URL = "https://api.cloudflare.com/client/v4";
 const TIMEOUT_MS = 30_000;
@@ -29,7 +29,7 @@ export function apiConfig(account: string | undefined, env: NodeJS.ProcessEnv): 
   if (!/^[0-9a-fA-F]{32}$/.test(accountId)) {
     const name = account !== undefined ? "--account" : "CLOUDFLARE_ACCOUNT_ID";
     throw new CliError(
-      `${name} is ${/^[\w-]{1,40}$/.test(accountId) ? showValue(accountId) : "not an account id"}: it must be the 32-hex-character account id.`,
+      `${name} is ${showId(accountId)}: it must be the 32-hex-character account id.`,
     );
   }
   const apiToken = (env.CLOUDFLARE_API_TOKEN ?? "").trim();
@@ -75,8 +75,16 @@ function describeApiErrors(errors: unknown): string | undefined {
     .slice(0, 3)
     .map((entry) => {
       const { code, message } = (entry ?? {}) as { code?: unknown; message?: unknown };
-      const text = typeof message === "string" ? message.replace(/\s+/g, " ").slice(0, 200) : "";
-      return typeof code === "number" || typeof code === "string" ? `${code} ${text}`.trim() : text;
+      // Cloudflare's words, but printed to a terminal: no control characters get through.
+      const text =
+        typeof message === "string" ? printable(message.replace(/\s+/g, " ").slice(0, 200)) : "";
+      const shownCode =
+        typeof code === "number"
+          ? String(code)
+          : typeof code === "string"
+            ? printable(code.slice(0, 20))
+            : undefined;
+      return shownCode !== undefined ? `${shownCode} ${text}`.trim() : text;
     })
     .filter((text) => text !== "")
     .join("; ");

@@ -48,11 +48,35 @@ export function painter(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): Pa
   };
 }
 
-/** The one-line text for an error; StreamTokenError messages are already safe to show. */
+const escapeControl = (char: string): string =>
+  `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
+/**
+ * Text that came from a token, a rules file or an API response, made safe to print: every
+ * C0 and C1 control character (ESC, CSI, newline, …) becomes a visible escape like
+ * `\u001b`, so it cannot move the cursor, clear the screen or forge extra lines.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, escapeControl);
+}
+
+/**
+ * JSON.stringify for output: JSON already escapes C0 controls, but not DEL and the C1 range
+ * (U+0080–U+009F, where U+009B is a CSI); those become \u escapes too (the same JSON value).
+ */
+export function jsonText(value: unknown, indent?: number): string {
+  return (JSON.stringify(value, null, indent) ?? "null").replace(/[\u007f-\u009f]/g, escapeControl);
+}
+
+/**
+ * The one-line text for an error; StreamTokenError and CliError messages never hold secrets.
+ * Control characters (which a token, rules file or API answer may carry into a message) are
+ * shown as escapes, whatever the message.
+ */
 export function describeError(error: unknown): string {
-  if (error instanceof StreamTokenError) return `${error.code}: ${error.message}`;
-  if (error instanceof CliError) return error.message;
-  if (error instanceof Error) return error.message.split("\n")[0] ?? "unexpected error";
+  if (error instanceof StreamTokenError) return printable(`${error.code}: ${error.message}`);
+  if (error instanceof CliError) return printable(error.message);
+  if (error instanceof Error) return printable(error.message.split("\n")[0] ?? "unexpected error");
   return "unexpected error";
 }
 

@@ -6,7 +6,7 @@ import { StreamTokenError } from "../errors.js";
 import { KEY_ID_PATTERN } from "../keys.js";
 import { createSigner, ENV_VARIABLE_PAIRS, type Signer } from "../sign.js";
 import { createVerifier, type Verifier } from "../verify.js";
-import { looksLikeInlineSecret, readFlagFile, showValue } from "./args.js";
+import { readFlagFile, showId, showValue } from "./args.js";
 import { CliError, EXIT_USAGE } from "./io.js";
 
 /** The key flags every key-using command declares. */
@@ -103,12 +103,8 @@ export function selectKey(flags: KeyFlags, env: NodeJS.ProcessEnv): KeySelection
   }
   const flagKeyId = flags["key-id"];
   if (flagKeyId !== undefined && !KEY_ID_PATTERN.test(flagKeyId)) {
-    const shown =
-      looksLikeInlineSecret(flagKeyId) || flagKeyId.length > 64
-        ? "not a key id"
-        : showValue(flagKeyId, 64);
     throw new CliError(
-      `--key-id is ${shown}: it must be the 32-hex-character id Cloudflare returned with the key.`,
+      `--key-id is ${showId(flagKeyId)}: it must be the 32-hex-character id Cloudflare returned with the key.`,
     );
   }
   let key: string;
@@ -138,7 +134,7 @@ export function selectKey(flags: KeyFlags, env: NodeJS.ProcessEnv): KeySelection
   }
   if (flagKeyId !== undefined && fileId !== undefined && flagKeyId !== fileId) {
     throw new CliError(
-      `--key-id ${flagKeyId} differs from the id ${showValue(fileId, 64)} in ${keyName}: drop --key-id, or pass the matching key.`,
+      `--key-id ${flagKeyId} differs from the id ${showId(fileId)} in ${keyName}: drop --key-id, or pass the matching key.`,
     );
   }
   const keyId = flagKeyId ?? fileId ?? envId?.value;

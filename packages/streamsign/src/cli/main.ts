@@ -93,8 +93,8 @@ function usage(): string {
     "Options: --help (on any command), --version, --debug (stack traces)",
     "Run `streamsign <command> --help` for a command's options and examples.",
     "",
-    "Exit codes: 0 ok, 1 failed verification, blocked viewer, lint errors or API failure,",
-    "2 usage or validation error. Errors are one line on stderr.",
+    "Exit codes: 0 ok, 1 failed verification, blocked viewer, lint errors, API failure or a",
+    "key file not written, 2 usage or validation error. Errors are one line on stderr.",
   ].join("\n");
 }
 

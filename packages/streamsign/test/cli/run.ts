@@ -16,6 +16,11 @@ export interface RunOptions {
   env?: Record<string, string>;
   stdin?: string;
   cwd?: string;
+  /**
+   * Run the bin under `/bin/sh -c 'ulimit -f N; exec node …'`: files it writes are cut at N
+   * blocks, as on a full disk or quota (Node ignores SIGXFSZ, so write() fails with EFBIG).
+   */
+  fileSizeLimitBlocks?: number;
 }
 
 export function assertBuilt(): void {
@@ -26,7 +31,21 @@ export function assertBuilt(): void {
 
 export function run(args: string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const limit = options.fileSizeLimitBlocks;
+    const [command, argv] =
+      limit === undefined
+        ? [process.execPath, [BIN, ...args]]
+        : [
+            "/bin/sh",
+            [
+              "-c",
+              `ulimit -f ${Math.floor(limit)} && exec "$0" "$@"`,
+              process.execPath,
+              BIN,
+              ...args,
+            ],
+          ];
+    const child = spawn(command, argv, {
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1", ...options.env },
       cwd: options.cwd,
       stdio: ["pipe", "pipe", "pipe"],

@@ -4,7 +4,15 @@ import { StreamTokenError } from "../../errors.js";
 import { parseCidr } from "../../lib/ip.js";
 import { type AccessRule, validateAccessRules } from "../../rules.js";
 import { parseCommandArgs, readFlagFile, readStdin, showValue, takePositionals } from "../args.js";
-import { CliError, EXIT_FAILED, painter, relativeTime, type Streams } from "../io.js";
+import {
+  CliError,
+  EXIT_FAILED,
+  jsonText,
+  painter,
+  printable,
+  relativeTime,
+  type Streams,
+} from "../io.js";
 import { describeRule, parseJsonText } from "../rules-input.js";
 import { extractToken } from "../token-input.js";
 import { decodeOrExplain } from "./decode.js";
@@ -286,14 +294,13 @@ export async function run(args: string[], io: Streams): Promise<number> {
   const warnings = findings.length - errors;
 
   if (values.json) {
-    io.stdout.write(
-      `${JSON.stringify({ input: subject.kind, findings, errors, warnings }, null, 2)}\n`,
-    );
+    io.stdout.write(`${jsonText({ input: subject.kind, findings, errors, warnings }, 2)}\n`);
   } else {
     const paint = painter(io.stdout, io.env);
     const lines = findings.map((f) => {
       const level = f.level === "error" ? paint.red("error  ") : paint.yellow("warning");
-      return `${level}  ${f.code.padEnd(20)}  ${f.message}`;
+      // Messages may quote the rules or the token being checked.
+      return `${level}  ${f.code.padEnd(20)}  ${printable(f.message)}`;
     });
     const rulesCount = Array.isArray(subject.rules) ? subject.rules.length : 0;
     const summary =

@@ -1,7 +1,15 @@
 import { type DecodedToken, decodeToken } from "../../decode.js";
 import { StreamTokenError } from "../../errors.js";
 import { parseCommandArgs, takePositionals } from "../args.js";
-import { CliError, EXIT_USAGE, painter, relativeTime, type Streams } from "../io.js";
+import {
+  CliError,
+  EXIT_USAGE,
+  jsonText,
+  painter,
+  printable,
+  relativeTime,
+  type Streams,
+} from "../io.js";
 import { readTokenInput } from "../token-input.js";
 
 export const HELP = `Usage: streamsign decode [<token> | <Stream URL> | -] [--json]
@@ -31,7 +39,10 @@ export interface TimeInfo {
   string: boolean;
 }
 
-/** A safe one-line description of a rule as found in a token (which may be malformed). */
+/**
+ * A safe one-line description of a rule as found in a token (which may be malformed): short,
+ * and with control characters shown as escapes.
+ */
 export function describeRawRule(rule: unknown): string {
   if (rule === null || typeof rule !== "object") return `(not a rule: ${typeof rule})`;
   const { type, action, ip, country } = rule as Record<string, unknown>;
@@ -41,7 +52,7 @@ export function describeRawRule(rule: unknown): string {
   const entries = Array.isArray(list)
     ? ` ${list.map((e) => String(e).slice(0, 45)).join(", ")}`
     : "";
-  return `${String(action).slice(0, 10)} ${shownType}${entries}`;
+  return printable(`${String(action).slice(0, 10)} ${shownType}${entries}`);
 }
 
 function rawPayloadStrings(token: string): { exp: boolean; nbf: boolean } {
@@ -100,7 +111,7 @@ export async function run(args: string[], io: Streams): Promise<number> {
 
   if (values.json) {
     io.stdout.write(
-      `${JSON.stringify(
+      `${jsonText(
         {
           header,
           payload,
@@ -116,7 +127,6 @@ export async function run(args: string[], io: Streams): Promise<number> {
           })),
           signatureChecked: false,
         },
-        null,
         2,
       )}\n`,
     );
@@ -125,10 +135,11 @@ export async function run(args: string[], io: Streams): Promise<number> {
 
   const paint = painter(io.stdout, io.env);
   const out: string[] = [];
-  out.push(paint.bold("Header"), `  ${JSON.stringify(header)}`, "", paint.bold("Claims"));
+  // Everything below comes from the token: printable() keeps it from driving the terminal.
+  out.push(paint.bold("Header"), `  ${jsonText(header)}`, "", paint.bold("Claims"));
   const known = new Set(["sub", "kid", "exp", "nbf", "downloadable", "accessRules"]);
-  if (payload.sub !== undefined) out.push(`  sub           ${String(payload.sub)}`);
-  if (payload.kid !== undefined) out.push(`  kid           ${String(payload.kid)}`);
+  if (payload.sub !== undefined) out.push(`  sub           ${printable(String(payload.sub))}`);
+  if (payload.kid !== undefined) out.push(`  kid           ${printable(String(payload.kid))}`);
   if (exp) {
     const state =
       exp.unix <= nowSeconds
@@ -148,10 +159,10 @@ export async function run(args: string[], io: Streams): Promise<number> {
     );
   }
   if (payload.downloadable !== undefined)
-    out.push(`  downloadable  ${JSON.stringify(payload.downloadable)}`);
+    out.push(`  downloadable  ${jsonText(payload.downloadable)}`);
   for (const [name, value] of Object.entries(payload)) {
     if (known.has(name)) continue;
-    out.push(`  ${name.slice(0, 40).padEnd(12)}  ${JSON.stringify(value)?.slice(0, 200)}`);
+    out.push(`  ${printable(name.slice(0, 40)).padEnd(12)}  ${jsonText(value).slice(0, 200)}`);
   }
   out.push("", paint.bold("Access rules"));
   if (rules === undefined || rules.length === 0) {

@@ -16,16 +16,21 @@ Options:
   --out <file>             write the key JSON there (mode 0600) and print the
                            STREAM_KEY_ID=… and STREAM_KEY=… lines to paste
                            (stdout: those two lines; stderr: a note)
-  --force                  overwrite an existing --out file
+  --force                  replace an existing --out file (the old one stays intact
+                           unless the new key is completely written)
 
 Without --out the key JSON is printed to stdout.
 
-Exit codes: 0 written, 2 usage error (e.g. --out exists).
+The STREAM_KEY= line is the private key: if you append it to a file such as .env,
+make that file private first (chmod 600 .env), or skip it and use --key-file.
+
+Exit codes: 0 written, 1 writing the file failed (nothing is left behind),
+2 usage error (e.g. --out exists).
 
 Examples:
   streamsign keygen --out dev-key.json
-  streamsign keygen --out dev-key.json >> .env
   streamsign sign 5d5bc37ffcf54c9b82e996823bffbb81 --key-file dev-key.json
+  touch .env && chmod 600 .env && streamsign keygen --out dev-key.json >> .env
 `;
 
 const generateKeyPairAsync = promisify(generateKeyPair);

@@ -1,5 +1,5 @@
 import { KEY_ID_PATTERN } from "../../keys.js";
-import { parseCommandArgs, showValue, takePositionals } from "../args.js";
+import { parseCommandArgs, showId, takePositionals } from "../args.js";
 import {
   API_HELP,
   apiConfig,
@@ -8,7 +8,7 @@ import {
   listKeys,
   revokeKey,
 } from "../cloudflare-api.js";
-import { CliError, EXIT_FAILED, painter, type Streams } from "../io.js";
+import { CliError, EXIT_FAILED, jsonText, painter, printable, type Streams } from "../io.js";
 import { openKeyFile } from "../key-file.js";
 
 export const HELP = `Usage: streamsign keys <create | list | revoke <id>> [options]
@@ -20,7 +20,7 @@ Manages your account's Stream signing keys through the Cloudflare API.
                              0600. Cloudflare shows the private key only once, so create
                              refuses to run without --out or --print.
       --out <file>           where to write the key (refuses to overwrite without --force)
-      --force                overwrite an existing --out file
+      --force                replace an existing --out file (kept intact if writing fails)
       --print                also print the key JSON, private key included, to stdout
   keys list                  GET /accounts/{account}/stream/keys: ids and creation times
   keys revoke <id>           DELETE /accounts/{account}/stream/keys/{id}: every token
@@ -31,7 +31,8 @@ Manages your account's Stream signing keys through the Cloudflare API.
 ${API_HELP}
 
 Exit codes: 0 done, 1 the API call failed (Cloudflare's error on stderr, or the API
-was unreachable), 2 usage error (missing --out, account or token, bad key id).
+was unreachable) or writing --out failed (the created key is then printed to stdout
+instead: save it), 2 usage error (missing --out, account or token, bad key id).
 
 Examples:
   export CLOUDFLARE_ACCOUNT_ID=… CLOUDFLARE_API_TOKEN=…
@@ -89,7 +90,9 @@ export async function run(args: string[], io: Streams): Promise<number> {
       file?.abandon();
       throw error;
     }
-    const json = `${JSON.stringify(key, null, 2)}\n`;
+    const json = `${jsonText(key, 2)}\n`;
+    // The id came from the API: printed, it must not be able to drive the terminal.
+    const shownId = printable(String(key.id));
     if (file !== undefined) {
       try {
         file.write(json);
@@ -107,14 +110,14 @@ export async function run(args: string[], io: Streams): Promise<number> {
       io.stdout.write(json);
     } else if (values.json) {
       io.stdout.write(
-        `${JSON.stringify({ id: key.id, created: key.created ?? null, out: file?.path ?? null })}\n`,
+        `${jsonText({ id: key.id, created: key.created ?? null, out: file?.path ?? null })}\n`,
       );
     } else {
-      io.stdout.write(`STREAM_KEY_ID=${key.id}\n`);
+      io.stdout.write(`STREAM_KEY_ID=${shownId}\n`);
     }
     if (file !== undefined) {
       io.stderr.write(
-        `Created signing key ${key.id} and wrote it to ${file.path} (mode 0600). Cloudflare will not show its private key again: keep that file safe.\n` +
+        `Created signing key ${shownId} and wrote it to ${file.path} (mode 0600). Cloudflare will not show its private key again: keep that file safe.\n` +
           `Sign with: streamsign sign <videoId> --key-file ${file.path}\n`,
       );
     }
@@ -125,14 +128,14 @@ export async function run(args: string[], io: Streams): Promise<number> {
     takePositionals(positionals, "keys list", []);
     const keys = await listKeys(apiConfig(values.account, io.env));
     if (values.json) {
-      io.stdout.write(`${JSON.stringify(keys, null, 2)}\n`);
+      io.stdout.write(`${jsonText(keys, 2)}\n`);
     } else if (keys.length === 0) {
       io.stdout.write("No signing keys. Create one with `streamsign keys create --out <file>`.\n");
     } else {
       io.stdout.write(`${paint.bold(`${"id".padEnd(32)}  created`)}\n`);
       for (const key of keys) {
         io.stdout.write(
-          `${String(key.id).slice(0, 64).padEnd(32)}  ${String(key.created ?? "").slice(0, 40)}\n`,
+          `${printable(String(key.id).slice(0, 64)).padEnd(32)}  ${printable(String(key.created ?? "").slice(0, 40))}\n`,
         );
       }
     }
@@ -142,12 +145,12 @@ export async function run(args: string[], io: Streams): Promise<number> {
   const [id] = takePositionals(positionals, "keys revoke", ["id"]);
   if (!KEY_ID_PATTERN.test(id!)) {
     throw new CliError(
-      `keys revoke: <id> ${/^[\w-]{1,40}$/.test(id!) ? showValue(id!) : "is not a key id"}: it must be the 32-hex key id (see \`streamsign keys list\`).`,
+      `keys revoke: <id> is ${showId(id!)}: it must be the 32-hex key id (see \`streamsign keys list\`).`,
     );
   }
   const result = await revokeKey(apiConfig(values.account, io.env), id!.toLowerCase());
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ revoked: id!.toLowerCase(), result })}\n`);
+    io.stdout.write(`${jsonText({ revoked: id!.toLowerCase(), result })}\n`);
   } else {
     io.stdout.write(
       `Revoked signing key ${id!.toLowerCase()}: tokens signed with it no longer play.\n`,

@@ -7,7 +7,16 @@ import {
   showValue,
   takePositionals,
 } from "../args.js";
-import { CliError, EXIT_FAILED, EXIT_USAGE, painter, relativeTime, type Streams } from "../io.js";
+import {
+  CliError,
+  EXIT_FAILED,
+  EXIT_USAGE,
+  jsonText,
+  painter,
+  printable,
+  relativeTime,
+  type Streams,
+} from "../io.js";
 import { KEY_HELP, KEY_OPTIONS, verifierFromFlags } from "../key-source.js";
 import { describeRule } from "../rules-input.js";
 import { readTokenInput } from "../token-input.js";
@@ -71,9 +80,10 @@ export async function run(args: string[], io: Streams): Promise<number> {
 
   const fail = (reason: string): number => {
     if (values.json) {
-      io.stdout.write(`${JSON.stringify({ valid: false, reason }, null, 2)}\n`);
+      io.stdout.write(`${jsonText({ valid: false, reason }, 2)}\n`);
     }
-    io.stderr.write(`streamsign: ${reason}\n`);
+    // The reason may quote the token (its kid, or a library message about a claim).
+    io.stderr.write(`streamsign: ${printable(reason)}\n`);
     return EXIT_FAILED;
   };
 
@@ -128,20 +138,22 @@ export async function run(args: string[], io: Streams): Promise<number> {
     .join(", ");
 
   if (values.json) {
-    io.stdout.write(
-      `${JSON.stringify({ valid: true, claims, access: access ?? null }, null, 2)}\n`,
-    );
+    io.stdout.write(`${jsonText({ valid: true, claims, access: access ?? null }, 2)}\n`);
   } else {
     const paint = painter(io.stdout, io.env);
     io.stdout.write(
-      `${paint.green("✓ valid")}: RS256 signature checks out; video ${claims.sub}, key ${claims.kid}, expires ${relativeTime(claims.exp, at)}${values.at !== undefined ? " (at --at)" : ""}.\n`,
+      `${paint.green("✓ valid")}: RS256 signature checks out; video ${printable(claims.sub)}, key ${printable(claims.kid)}, expires ${relativeTime(claims.exp, at)}${values.at !== undefined ? " (at --at)" : ""}.\n`,
     );
     if (access?.allowed) {
-      io.stdout.write(`${paint.green("✓ allowed")}: viewer ${who}: ${access.decidedBy}.\n`);
+      io.stdout.write(
+        `${paint.green("✓ allowed")}: viewer ${printable(who)}: ${printable(access.decidedBy)}.\n`,
+      );
     }
   }
   if (access !== undefined && !access.allowed) {
-    io.stderr.write(`streamsign: blocked: viewer ${who}: ${access.decidedBy} matched.\n`);
+    io.stderr.write(
+      `streamsign: blocked: viewer ${printable(who)}: ${printable(access.decidedBy)} matched.\n`,
+    );
     return EXIT_FAILED;
   }
   return 0;

@@ -1,6 +1,6 @@
 import { checkVideoArg, parseCommandArgs, takePositionals } from "../args.js";
 import { API_HELP, apiConfig, setRequireSignedUrls } from "../cloudflare-api.js";
-import { CliError, type Streams } from "../io.js";
+import { CliError, jsonText, type Streams } from "../io.js";
 
 export const HELP = `Usage: streamsign videos require-signed <videoId> [--off] [options]
 
@@ -43,7 +43,7 @@ export async function run(args: string[], io: Streams): Promise<number> {
   const required = values.off !== true;
   const result = await setRequireSignedUrls(apiConfig(values.account, io.env), videoId, required);
   if (values.json) {
-    io.stdout.write(`${JSON.stringify(result ?? null, null, 2)}\n`);
+    io.stdout.write(`${jsonText(result ?? null, 2)}\n`);
     return 0;
   }
   const reported = (result as { requireSignedURLs?: unknown } | null)?.requireSignedURLs;
