@@ -44,7 +44,7 @@ export function createApp(options: AppOptions): StreamsignApp {
     config: options.config,
     metrics,
     rateLimiter: options.rateLimiter,
-    clientIp: (c) => resolveClientIp(c, options.config.trustProxyHops, clientAddress(c)),
+    clientIp: (c) => resolveClientIp(c, options.config.trustProxy, clientAddress(c)),
   };
 
   const app = new Hono<AppEnv>();

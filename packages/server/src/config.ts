@@ -17,6 +17,7 @@ import type {
   Keyring,
   Policy,
   ServerConfig,
+  TrustProxy,
 } from "./options.js";
 
 /** Cloudflare warns that exact-IP rules break mobile playback: bind to the network. */
@@ -192,16 +193,22 @@ function videoAllowList(env: EnvSource): Set<string> | undefined {
   return new Set(ids);
 }
 
-function trustProxyHops(env: EnvSource): number {
+/** Most proxies `STREAMSIGN_TRUST_PROXY` may count; more is surely a typo. */
+const MAX_TRUSTED_PROXIES = 10;
+
+function trustProxy(env: EnvSource): TrustProxy {
   const name = "STREAMSIGN_TRUST_PROXY";
   const value = text(env, name)?.toLowerCase();
-  if (value === undefined) return 0;
-  if (["1", "true", "yes", "on"].includes(value)) return 1;
-  if (["0", "false", "no", "off"].includes(value)) return 0;
-  if (/^\d+$/.test(value) && Number(value) <= 10) return Number(value);
+  if (value === undefined || ["0", "false", "no", "off"].includes(value)) return { mode: "off" };
+  if (value === "cloudflare") return { mode: "cloudflare" };
+  if (["true", "yes", "on"].includes(value)) return { mode: "x-forwarded-for", hops: 1 };
+  const hops = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (hops >= 1 && hops <= MAX_TRUSTED_PROXIES) {
+    return { mode: "x-forwarded-for", hops };
+  }
   throw new ConfigError(
     name,
-    `${name} must be true/false, or the number of proxies in front of the service (up to 10).`,
+    `${name} must be false (the socket's address only), "cloudflare" (CF-Connecting-IP, when only Cloudflare can reach the service), or true or a number N from 1 to ${MAX_TRUSTED_PROXIES} (the Nth X-Forwarded-For entry from the right, for N proxies in front; true means 1).`,
   );
 }
 
@@ -323,7 +330,7 @@ export async function settingsFromEnv(
       auth,
       policy,
       urlBase: urlBase(env, insecureDev),
-      trustProxyHops: trustProxyHops(env),
+      trustProxy: trustProxy(env),
       bodyLimitBytes: BODY_LIMIT_BYTES,
     },
     rateLimit: rateLimit(env),

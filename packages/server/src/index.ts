@@ -25,6 +25,7 @@ export type {
   RateLimitDecision,
   RateLimiter,
   ServerConfig,
+  TrustProxy,
 } from "./options.js";
 export type { TokenBucketLimiter, TokenBucketOptions } from "./rate-limit.js";
 export { createTokenBucketLimiter } from "./rate-limit.js";

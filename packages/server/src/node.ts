@@ -10,13 +10,31 @@ import { ConfigError } from "./config-error.js";
 import type { Keyring } from "./options.js";
 import { createTokenBucketLimiter } from "./rate-limit.js";
 
+const writeLine = (line: string) => process.stdout.write(`${line}\n`);
+
+// SIGHUP's default action kills the process, and a supervisor may send it while we
+// are still loading keys or binding the port. So the handler goes in before
+// anything else; until the service is ready a SIGHUP is remembered, and one reload
+// runs once it listens (a reload then re-reads the key source anyway).
+let reloadKeys: (() => void) | undefined;
+let reloadPending = false;
+process.on("SIGHUP", () => {
+  if (reloadKeys !== undefined) {
+    reloadKeys();
+  } else if (!reloadPending) {
+    reloadPending = true;
+    writeLine(JSON.stringify({ event: "keys_reload_deferred", reason: "starting" }));
+  }
+});
+
 const USAGE = `Usage: streamsign-server [--insecure-dev]
 
 Serves Cloudflare Stream tokens over HTTP. Configuration comes from the environment
 (HOST, PORT, STREAMSIGN_API_KEYS, STREAM_KEY, STREAM_KEY_ID, STREAM_CUSTOMER_CODE, …);
 see docs/server.md. SIGHUP reloads the keys; SIGTERM stops gracefully.
 
-  --insecure-dev  no API keys, a throw-away signing key: for trying it out only
+  --insecure-dev  no API keys, a throw-away signing key: for trying it out only;
+                  listens on 127.0.0.1 unless HOST is set
   --help          this text
 `;
 
@@ -37,12 +55,18 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-function warnInsecure(keyring: Keyring): void {
+/** Where `--insecure-dev` listens when HOST is not set: this machine only. */
+const INSECURE_DEV_HOST = "127.0.0.1";
+
+function warnInsecure(keyring: Keyring, hostname: string, hostFromEnv: boolean): void {
   const bar = "!".repeat(78);
+  const where = hostFromEnv
+    ? `!! Listening on HOST=${JSON.stringify(hostname.slice(0, 40))} as set: check who can reach it.\n`
+    : `!! Listening on ${INSECURE_DEV_HOST} only (the default under --insecure-dev; set HOST\n!! to change it).\n`;
   process.stderr.write(
     `${bar}\n!! streamsign-server --insecure-dev: NO AUTHENTICATION. Anyone who can reach this\n` +
       `!! port gets tokens. Signing with a THROW-AWAY key (kid ${keyring.active.keyId}) that\n` +
-      `!! Cloudflare does not know, so its tokens play nothing. Never deploy this.\n${bar}\n`,
+      `!! Cloudflare does not know, so its tokens play nothing. Never deploy this.\n${where}${bar}\n`,
   );
 }
 
@@ -70,11 +94,12 @@ async function main(): Promise<void> {
       fail(`configuration error in ${error.variable}: ${error.message}`);
     throw error;
   }
-  const hostname = process.env.HOST?.trim() || "0.0.0.0";
-  if (insecureDev) warnInsecure(service.keyring);
+  const hostFromEnv = process.env.HOST?.trim() || undefined;
+  // Without auth, the safe default is this machine only; HOST still wins when set.
+  const hostname = hostFromEnv ?? (insecureDev ? INSECURE_DEV_HOST : "0.0.0.0");
+  if (insecureDev) warnInsecure(service.keyring, hostname, hostFromEnv !== undefined);
 
   let keyring = service.keyring;
-  const writeLine = (line: string) => process.stdout.write(`${line}\n`);
   const app = createApp({
     config: service.config,
     keys: () => keyring,
@@ -83,26 +108,10 @@ async function main(): Promise<void> {
     clientAddress: (c) => getConnInfo(c).remote.address,
   });
 
-  const server = serve({ fetch: app.fetch, hostname, port }, (info: AddressInfo) => {
-    // One JSON line a supervisor (or a test) can parse to learn the real port.
-    writeLine(
-      JSON.stringify({
-        event: "listening",
-        address: info.address,
-        port: info.port,
-        url: `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`,
-        activeKid: keyring.active.keyId,
-      }),
-    );
-  });
-  server.on("error", (error: NodeJS.ErrnoException) =>
-    fail(`cannot listen on ${hostname}:${port}: ${error.code ?? error.message}`),
-  );
-
   // SIGHUP: read the key source again and swap the keyring. Requests already
   // running keep the snapshot they started with; a failed reload keeps the old keys.
   let reloading: Promise<void> = Promise.resolve();
-  process.on("SIGHUP", () => {
+  const reload = () => {
     reloading = reloading.then(async () => {
       try {
         keyring = await service.reloadKeys();
@@ -127,7 +136,26 @@ async function main(): Promise<void> {
         );
       }
     });
+  };
+
+  const server = serve({ fetch: app.fetch, hostname, port }, (info: AddressInfo) => {
+    // One JSON line a supervisor (or a test) can parse to learn the real port.
+    writeLine(
+      JSON.stringify({
+        event: "listening",
+        address: info.address,
+        port: info.port,
+        url: `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`,
+        activeKid: keyring.active.keyId,
+      }),
+    );
+    // Ready: from now on SIGHUP reloads at once, and one that came during start-up runs now.
+    reloadKeys = reload;
+    if (reloadPending) reload();
   });
+  server.on("error", (error: NodeJS.ErrnoException) =>
+    fail(`cannot listen on ${hostname}:${port}: ${error.code ?? error.message}`),
+  );
 
   const shutdown = (signal: string) => {
     writeLine(JSON.stringify({ event: "shutting_down", signal }));

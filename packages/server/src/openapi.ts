@@ -100,7 +100,7 @@ export const openApiDocument = {
           bindViewerIp: {
             type: "boolean",
             description:
-              "Allow only the caller's network (/24 IPv4, /64 IPv6 by default), block everyone else.",
+              "Allow only the caller's network (/24 IPv4, /64 IPv6 by default), block everyone else. Defaults to the service's policy; false is refused (403 ERR_RULES_ENFORCED) when the policy binds and enforces its rules. 400 ERR_VIEWER_IP_UNKNOWN when the caller's address cannot be determined (see STREAMSIGN_TRUST_PROXY).",
           },
         },
       },

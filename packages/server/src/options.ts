@@ -51,12 +51,27 @@ export interface Policy {
   accessRulesMode: AccessRulesMode;
   /** When set, only these video uids (lowercase) may be signed. */
   videoAllowList: ReadonlySet<string> | undefined;
-  /** Bind tokens to the caller's network when a request does not say. */
+  /**
+   * Bind tokens to the caller's network when a request does not say. With
+   * `accessRulesMode: "enforce"` a request may not opt out (`bindViewerIp: false`).
+   */
   bindViewerIp: boolean;
   /** Prefix lengths of the bound network. */
   ipv4Prefix: number;
   ipv6Prefix: number;
 }
+
+/**
+ * Where the caller's address comes from (`STREAMSIGN_TRUST_PROXY`):
+ * - `off`: the peer's address only; proxy headers are ignored.
+ * - `cloudflare`: only `CF-Connecting-IP`, which Cloudflare's edge sets itself.
+ * - `x-forwarded-for`: only the `hops`th `X-Forwarded-For` entry from the right (the
+ *   one the outermost trusted proxy appended); unknown when there are fewer entries.
+ */
+export type TrustProxy =
+  | { mode: "off" }
+  | { mode: "cloudflare" }
+  | { mode: "x-forwarded-for"; hops: number };
 
 /** Everything `createApp` needs to know that is not a runtime capability. */
 export interface ServerConfig {
@@ -64,11 +79,8 @@ export interface ServerConfig {
   policy: Policy;
   /** Where the returned URLs point: `{ customerCode }` or `{ baseUrl }`. */
   urlBase: StreamUrlBase;
-  /**
-   * How many proxies in front of the service to trust for the client address; 0
-   * ignores `CF-Connecting-IP` and `X-Forwarded-For` entirely.
-   */
-  trustProxyHops: number;
+  /** Which proxy header, if any, gives the client address; see {@link TrustProxy}. */
+  trustProxy: TrustProxy;
   /** Largest request body accepted, in bytes (64 KB). */
   bodyLimitBytes: number;
 }
@@ -86,8 +98,8 @@ export interface AppOptions {
   rateLimiter?: RateLimiter | undefined;
   /**
    * The address of the peer that opened the connection: the socket on Node,
-   * `CF-Connecting-IP` on Workers. Proxy headers are applied on top only when
-   * `config.trustProxyHops` says so.
+   * `CF-Connecting-IP` on Workers. Under `config.trustProxy` other than `off`,
+   * the proxy header replaces it.
    */
   clientAddress?: ((c: Context) => string | undefined) | undefined;
 }

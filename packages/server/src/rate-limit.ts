@@ -22,8 +22,11 @@ interface Bucket {
 
 /**
  * An in-memory token bucket per key, for one Node process. A request costing more
- * than the whole bucket (a large batch against a small burst) is charged the whole
- * bucket, so it can still succeed once the bucket is full.
+ * than the whole bucket (a large batch against a small burst) is let through only
+ * when the bucket is full, and is still charged its whole cost: the level goes
+ * negative, and the key waits until the debt is paid back at the sustained rate.
+ * So over time a key never gets more than `ratePerSecond` tokens, whatever its
+ * batch sizes.
  *
  * @example
  * ```ts
@@ -46,13 +49,14 @@ export function createTokenBucketLimiter(options: TokenBucketOptions): TokenBuck
       );
       bucket.updatedAt = now;
       buckets.set(key, bucket);
-      const charge = Math.min(cost, burst);
-      if (bucket.level >= charge) {
-        bucket.level -= charge;
+      // The level this request needs: its cost, or a full bucket when it costs more.
+      const needed = Math.min(cost, burst);
+      if (bucket.level >= needed) {
+        bucket.level -= cost;
         return { allowed: true };
       }
-      const retryAfterSeconds = Math.max(1, Math.ceil((charge - bucket.level) / ratePerSecond));
-      return { allowed: false, retryAfterSeconds };
+      const deficit = needed - bucket.level;
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(deficit / ratePerSecond)) };
     },
   };
 }

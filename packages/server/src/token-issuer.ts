@@ -24,7 +24,10 @@ export interface TokenRequest {
   notBefore?: number;
   downloadable?: boolean;
   accessRules?: AccessRule[];
-  /** Bind the token to the caller's network; defaults to the policy's choice. */
+  /**
+   * Bind the token to the caller's network; defaults to the policy's choice. `false`
+   * is refused (403) when the policy binds and enforces its rules.
+   */
   bindViewerIp?: boolean;
 }
 
@@ -201,6 +204,19 @@ export async function issueToken(
   }
   if (bindViewerIp !== undefined && typeof bindViewerIp !== "boolean") {
     throw new StreamTokenError("ERR_OPTION_INVALID", "bindViewerIp must be true or false.");
+  }
+  // An enforcing policy decides the rules alone, the binding included: a caller
+  // may not switch it off. Under `prepend` the policy's binding is only a default.
+  if (
+    bindViewerIp === false &&
+    ctx.policy.bindViewerIp &&
+    ctx.policy.accessRulesMode === "enforce"
+  ) {
+    throw new HttpError(
+      403,
+      "ERR_RULES_ENFORCED",
+      "bindViewerIp: this service enforces viewer-IP binding; send the request without bindViewerIp: false.",
+    );
   }
   const expiresIn = lifetime(request.expiresIn, ctx.policy);
   const rules = composeRules(request, bindViewerIp ?? ctx.policy.bindViewerIp, ctx);

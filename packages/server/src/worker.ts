@@ -25,13 +25,19 @@ export interface WorkerContext {
 /** The binding's periods are 10 or 60 seconds; 60 is the safe hint when it says no. */
 const BINDING_RETRY_AFTER_SECONDS = 60;
 
+/**
+ * The binding counts calls, not units: a request costing N (a batch of N tokens)
+ * makes N calls, one at a time, and stops at the first refusal. The units taken
+ * before a refusal stay taken, as they would on a bucket.
+ */
 function bindingLimiter(binding: RateLimitBinding): RateLimiter {
   return {
-    async take(key) {
-      const { success } = await binding.limit({ key });
-      return success
-        ? { allowed: true }
-        : { allowed: false, retryAfterSeconds: BINDING_RETRY_AFTER_SECONDS };
+    async take(key, cost) {
+      for (let unit = 0; unit < cost; unit++) {
+        const { success } = await binding.limit({ key });
+        if (!success) return { allowed: false, retryAfterSeconds: BINDING_RETRY_AFTER_SECONDS };
+      }
+      return { allowed: true };
     },
   };
 }
@@ -47,8 +53,14 @@ async function buildApp(env: WorkerEnv): Promise<StreamsignApp> {
     env.RATE_LIMITER !== undefined
       ? bindingLimiter(env.RATE_LIMITER)
       : service.rateLimit && createTokenBucketLimiter(service.rateLimit);
+  if (service.config.trustProxy.mode !== "off") {
+    console.warn(
+      "streamsign-server: STREAMSIGN_TRUST_PROXY is ignored on Workers: the caller's address is always CF-Connecting-IP.",
+    );
+  }
   return createApp({
-    config: service.config,
+    // The address below is Cloudflare's own; no proxy header may replace it.
+    config: { ...service.config, trustProxy: { mode: "off" } },
     keys: () => service.keyring,
     log: (line) => console.log(line),
     rateLimiter,

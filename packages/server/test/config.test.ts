@@ -49,6 +49,11 @@ describe("configuration from the environment", () => {
     [{ STREAMSIGN_IPV6_PREFIX: "0" }, "STREAMSIGN_IPV6_PREFIX"],
     [{ STREAMSIGN_VIDEO_ALLOWLIST: "abc" }, "STREAMSIGN_VIDEO_ALLOWLIST"],
     [{ STREAMSIGN_TRUST_PROXY: "sometimes" }, "STREAMSIGN_TRUST_PROXY"],
+    [{ STREAMSIGN_TRUST_PROXY: "11" }, "STREAMSIGN_TRUST_PROXY"],
+    [{ STREAMSIGN_TRUST_PROXY: "00" }, "STREAMSIGN_TRUST_PROXY"],
+    [{ STREAMSIGN_TRUST_PROXY: "-1" }, "STREAMSIGN_TRUST_PROXY"],
+    [{ STREAMSIGN_TRUST_PROXY: "cloudflare,1" }, "STREAMSIGN_TRUST_PROXY"],
+    [{ STREAMSIGN_TRUST_PROXY: "x-forwarded-for" }, "STREAMSIGN_TRUST_PROXY"],
     [{ STREAM_CUSTOMER_CODE: undefined }, "STREAM_CUSTOMER_CODE"],
     [{ STREAM_CUSTOMER_CODE: "https://customer-abc.cloudflarestream.com" }, "STREAM_CUSTOMER_CODE"],
     [{ STREAMSIGN_RATE_LIMIT: "fast" }, "STREAMSIGN_RATE_LIMIT"],
@@ -73,7 +78,7 @@ describe("configuration from the environment", () => {
       ipv4Prefix: 24,
       ipv6Prefix: 64,
     });
-    expect(config.trustProxyHops).toBe(0);
+    expect(config.trustProxy).toEqual({ mode: "off" });
     expect(config.bodyLimitBytes).toBe(65_536);
     expect(config.urlBase).toEqual({ customerCode: "f33zs165nr7gyfy4" });
     expect(rateLimit).toEqual({ ratePerSecond: 100, burst: 200 });
@@ -84,6 +89,31 @@ describe("configuration from the environment", () => {
     expect(
       (await settingsFromEnv(baseEnv({ STREAMSIGN_TOKEN_CACHE: "500" }))).tokenCacheEntries,
     ).toBe(500);
+  });
+});
+
+describe("STREAMSIGN_TRUST_PROXY", () => {
+  it.each([
+    ["false", { mode: "off" }],
+    ["0", { mode: "off" }],
+    ["cloudflare", { mode: "cloudflare" }],
+    ["Cloudflare", { mode: "cloudflare" }],
+    ["true", { mode: "x-forwarded-for", hops: 1 }],
+    ["1", { mode: "x-forwarded-for", hops: 1 }],
+    ["3", { mode: "x-forwarded-for", hops: 3 }],
+    ["10", { mode: "x-forwarded-for", hops: 10 }],
+  ])("%s reads as %j", async (value, expected) => {
+    const { config } = await settingsFromEnv(baseEnv({ STREAMSIGN_TRUST_PROXY: value }));
+    expect(config.trustProxy).toEqual(expected);
+  });
+
+  it("names every accepted value in its error", async () => {
+    const error = await configError(
+      settingsFromEnv(baseEnv({ STREAMSIGN_TRUST_PROXY: "sometimes" })),
+    );
+    expect(error.message).toMatch(/false/);
+    expect(error.message).toMatch(/"cloudflare"/);
+    expect(error.message).toMatch(/true or a number N from 1 to 10/);
   });
 });
 
@@ -161,9 +191,36 @@ describe("token bucket", () => {
       true,
       false,
     ]);
-    // A cost larger than the bucket is charged the whole bucket, so it can pass when full.
+    // A cost larger than the bucket passes only when the bucket is full, and is
+    // charged in full: the key then waits for all of it to be paid back.
     now = 20_000;
     expect(take("c", 50).allowed).toBe(true);
-    expect(take("c", 50)).toEqual({ allowed: false, retryAfterSeconds: 2 });
+    expect(take("c", 50)).toEqual({ allowed: false, retryAfterSeconds: 25 });
+    expect(take("c", 1)).toEqual({ allowed: false, retryAfterSeconds: 24 });
+  });
+
+  it("charges a batch larger than the burst its whole cost", () => {
+    let now = 1_700_000_000_000;
+    const limiter = createTokenBucketLimiter({ ratePerSecond: 1, burst: 1, clock: () => now });
+    expect(limiter.take("k", 100)).toEqual({ allowed: true });
+    // 100 tokens at 1/s: the next one is 100 s away, not 1 s.
+    expect(limiter.take("k", 1)).toEqual({ allowed: false, retryAfterSeconds: 100 });
+    now += 50_000;
+    expect(limiter.take("k", 1)).toEqual({ allowed: false, retryAfterSeconds: 50 });
+    now += 50_000;
+    expect(limiter.take("k", 1)).toEqual({ allowed: true });
+    expect(limiter.take("k", 1).allowed).toBe(false);
+  });
+
+  it("lets a batch larger than the burst through only when the bucket is full", () => {
+    let now = 0;
+    const limiter = createTokenBucketLimiter({ ratePerSecond: 2, burst: 4, clock: () => now });
+    expect(limiter.take("k", 1).allowed).toBe(true);
+    // Level 3 of 4: a 10-token batch waits for a full bucket (0.5 s, so Retry-After 1).
+    expect(limiter.take("k", 10)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    now = 500;
+    expect(limiter.take("k", 10)).toEqual({ allowed: true });
+    // Level 4 - 10 = -6: one more token needs 7 at 2/s.
+    expect(limiter.take("k", 1)).toEqual({ allowed: false, retryAfterSeconds: 4 });
   });
 });

@@ -1,4 +1,6 @@
-import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { constants } from "node:fs";
+import { chmod, type FileHandle, mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -127,6 +129,68 @@ describe("the real Node server (dist/node.js)", () => {
     expect(server.events.some((event) => event.event === "shutting_down")).toBe(true);
   });
 
+  // The key file is a FIFO, so start-up blocks reading it until the test writes: the
+  // SIGHUP provably arrives before the service is ready, with no timing involved.
+  it.skipIf(process.platform === "win32")(
+    "survives a SIGHUP during start-up and reloads once ready",
+    async () => {
+      const fifo = join(dir, "keyring.fifo");
+      execFileSync("mkfifo", ["-m", "600", fifo]);
+      const server = await start({
+        STREAMSIGN_API_KEYS: API_KEY,
+        STREAMSIGN_KEYRING_FILE: fifo,
+        STREAM_CUSTOMER_CODE: CUSTOMER_CODE,
+        STREAMSIGN_RATE_LIMIT: "off",
+      });
+      /**
+       * Opens the FIFO for writing, which completes once the server opens it to read
+       * its keys. Should the server exit instead, a reader of our own releases the
+       * open, so the test fails rather than hangs.
+       */
+      const whenServerReads = async (): Promise<FileHandle> => {
+        const opening = open(fifo, "w");
+        const exited = await Promise.race([
+          opening.then(() => false),
+          server.exited.then(() => true),
+        ]);
+        if (!exited) return opening;
+        await (await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK)).close();
+        await (await opening).close();
+        throw new Error(`the server exited before reading its keys; stderr:\n${server.stderr()}`);
+      };
+      const writeAndClose = async (handle: FileHandle, content: string) => {
+        try {
+          await handle.writeFile(content);
+        } finally {
+          await handle.close();
+        }
+      };
+
+      const startup = await whenServerReads(); // the server is loading its keys: not ready
+      try {
+        server.child.kill("SIGHUP");
+        await server.waitFor((event) => event.event === "keys_reload_deferred");
+      } finally {
+        // Should the server have died, this write fails (EPIPE): keep the error above.
+        await writeAndClose(startup, ringA).catch(() => {});
+      }
+      expect(await server.waitFor((event) => event.event === "listening")).toMatchObject({
+        activeKid: TEST_KID,
+      });
+      // The remembered reload reads the key source again.
+      await writeAndClose(await whenServerReads(), ringAB);
+      expect(await server.waitFor((event) => event.event === "keys_reloaded")).toMatchObject({
+        activeKid: TEST_KID_B,
+        keys: 2,
+      });
+      const response = await issue(server.url);
+      expect(response.status).toBe(201);
+      const { token } = (await response.json()) as { token: string };
+      expect((await verifyWithPublicKey(token, PUBLIC_B_PEM)).kid).toBe(TEST_KID_B);
+      expect(await server.stop()).toBe(0);
+    },
+  );
+
   it("exits non-zero before listening, naming the variable, on a bad key config", async () => {
     for (const [env, variable] of [
       [
@@ -169,6 +233,16 @@ describe("the real Node server (dist/node.js)", () => {
       keys: unknown[];
     };
     expect((await verifyWithJwks(token, jwks)).sub).toBe(VIDEO_ID);
+    expect(await server.stop()).toBe(0);
+  });
+
+  it("--insecure-dev listens on 127.0.0.1 when HOST is not set, and says so", async () => {
+    // HOST="" counts as unset (the harness would otherwise pass HOST=127.0.0.1).
+    const server = await start({ HOST: "" }, ["--insecure-dev"]);
+    const listening = await server.waitFor((event) => event.event === "listening");
+    expect(listening).toMatchObject({ address: "127.0.0.1", url: server.url });
+    expect(server.stderr()).toMatch(/Listening on 127\.0\.0\.1 only/);
+    expect((await issue(server.url, {})).status).toBe(201);
     expect(await server.stop()).toBe(0);
   });
 

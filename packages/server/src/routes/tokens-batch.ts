@@ -54,9 +54,12 @@ export function tokensBatchRoute(deps: RouteDeps): Hono<AppEnv> {
     "/v1/tokens/batch",
     apiKeyAuth(deps.config.auth),
     jsonBody(deps.config.bodyLimitBytes),
+    // One unit per token asked for. An oversized batch (refused with 400 right after)
+    // is charged as a full one: charging its length would let one request of tiny
+    // items make tens of thousands of Rate Limiting binding calls on Workers.
     rateLimit(deps.rateLimiter, (c) => {
       const requests = (c.get("body") as { requests?: unknown } | null)?.requests;
-      return Array.isArray(requests) ? requests.length : 1;
+      return Array.isArray(requests) ? Math.min(requests.length, MAX_BATCH_SIZE) : 1;
     }),
     async (c) => {
       const requests = batchRequests(c.get("body"));
