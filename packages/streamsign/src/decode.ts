@@ -83,6 +83,11 @@ export function splitToken(token: unknown): [string, string, string] {
  */
 export function decodeToken(token: string): DecodedToken {
   const [headerSegment, payloadSegment] = splitToken(token);
+  return decodeSegments(headerSegment, payloadSegment);
+}
+
+/** @internal decodeToken for a token already split by {@link splitToken}. */
+export function decodeSegments(headerSegment: string, payloadSegment: string): DecodedToken {
   const header = decodeSegment(headerSegment, "header");
   if (typeof header.alg !== "string") throw malformed("its header has no alg");
   if (header.kid !== undefined && typeof header.kid !== "string")

@@ -292,22 +292,42 @@ function parsePem(pemText: string, purpose: "sign" | "verify", field: string): K
   }
 }
 
-function requireVerifyPurpose(purpose: "sign" | "verify", field: string): void {
-  if (purpose === "sign") {
+/** @internal The error for a public key where signing needs the private one; shared with the backends. */
+export function publicKeyCannotSign(field: string): StreamTokenError {
+  return new StreamTokenError(
+    "ERR_KEY_TYPE",
+    `${field} is a public key: signing needs the private key (Cloudflare's \`pem\` or \`jwk\` field from \`POST /stream/keys\`).`,
+  );
+}
+
+/** @internal Refuses RSA keys under 2048 bits; the backends call it for runtime key objects. */
+export function checkModulusBits(bits: number, field: string): void {
+  if (bits < MIN_MODULUS_BITS) {
     throw new StreamTokenError(
-      "ERR_KEY_TYPE",
-      `${field} is a public key: signing needs the private key (Cloudflare's \`pem\` or \`jwk\` field from \`POST /stream/keys\`).`,
+      "ERR_KEY_SIZE",
+      `${field} is a ${bits}-bit RSA key: at least ${MIN_MODULUS_BITS} bits are required (Cloudflare issues 2048-bit keys).`,
     );
   }
 }
 
+/**
+ * @internal The error for a key the runtime's crypto refused. OpenSSL's own message
+ * ("error:1E08010C:DECODER routines::unsupported") helps nobody; it stays the cause.
+ */
+export function keyImportFailed(field: string, cause: unknown): StreamTokenError {
+  return new StreamTokenError(
+    "ERR_KEY_INVALID",
+    `${field} could not be imported: the key is damaged or incomplete. Copy it again from its source (Cloudflare shows it only once; create a new one if it is lost).`,
+    { cause },
+  );
+}
+
+function requireVerifyPurpose(purpose: "sign" | "verify", field: string): void {
+  if (purpose === "sign") throw publicKeyCannotSign(field);
+}
+
 function checkSize<T extends { modulusBits: number }>(material: T, field: string): T {
-  if (material.modulusBits < MIN_MODULUS_BITS) {
-    throw new StreamTokenError(
-      "ERR_KEY_SIZE",
-      `${field} is a ${material.modulusBits}-bit RSA key: at least ${MIN_MODULUS_BITS} bits are required (Cloudflare issues 2048-bit keys).`,
-    );
-  }
+  checkModulusBits(material.modulusBits, field);
   return material;
 }
 
@@ -430,5 +450,3 @@ export function checkKeyId(keyId: unknown, field: string): string {
   }
   return keyId;
 }
-
-export { decodeBase64 };

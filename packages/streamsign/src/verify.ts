@@ -1,7 +1,7 @@
 import { backend as runtimeBackend } from "#backend";
 import type { Backend, VerifyingKey } from "./backend/types.js";
 import { checkVideoId, type StreamTokenClaims } from "./claims.js";
-import { decodeToken, splitToken } from "./decode.js";
+import { decodeSegments, splitToken } from "./decode.js";
 import { StreamTokenError } from "./errors.js";
 import { type KeyInput, parseKeyInput } from "./keys.js";
 import { decodeBase64Url, utf8Encoder } from "./lib/base64url.js";
@@ -56,7 +56,7 @@ export async function createVerifierWithBackend(
   return {
     async verify(token, options = {}) {
       const [headerSegment, payloadSegment, signatureSegment] = splitToken(token);
-      const { header, payload } = decodeToken(token);
+      const { header, payload } = decodeSegments(headerSegment, payloadSegment);
       if (header.alg !== "RS256") {
         throw new StreamTokenError(
           "ERR_TOKEN_ALGORITHM",

@@ -9,7 +9,7 @@ import {
 } from "node:crypto";
 import { StreamTokenError } from "../errors.js";
 import type { CryptoKeyLike, KeyMaterial } from "../keys.js";
-import { MIN_MODULUS_BITS } from "../keys.js";
+import { checkModulusBits, keyImportFailed, publicKeyCannotSign } from "../keys.js";
 import type { Backend, PublicNumbers, SigningKey, VerifyingKey } from "./types.js";
 
 let inFlight = 0;
@@ -66,30 +66,9 @@ function checkKeyObject(key: KeyObject, purpose: "private" | "public", field: st
       `${field} is ${what}: Cloudflare Stream signs with RS256, which needs an RSA key.`,
     );
   }
-  if (purpose === "private" && key.type !== "private") {
-    throw new StreamTokenError(
-      "ERR_KEY_TYPE",
-      `${field} is a public key: signing needs the private key (Cloudflare's \`pem\` or \`jwk\` field).`,
-    );
-  }
-  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-  if (bits < MIN_MODULUS_BITS) {
-    throw new StreamTokenError(
-      "ERR_KEY_SIZE",
-      `${field} is a ${bits}-bit RSA key: at least ${MIN_MODULUS_BITS} bits are required (Cloudflare issues 2048-bit keys).`,
-    );
-  }
+  if (purpose === "private" && key.type !== "private") throw publicKeyCannotSign(field);
+  checkModulusBits(key.asymmetricKeyDetails?.modulusLength ?? 0, field);
   return key;
-}
-
-function importFailure(field: string, cause: unknown): StreamTokenError {
-  // OpenSSL's own message ("error:1E08010C:DECODER routines::unsupported") helps nobody;
-  // keep it as the cause for --debug, and say what to do.
-  return new StreamTokenError(
-    "ERR_KEY_INVALID",
-    `${field} could not be imported: the key is damaged or incomplete. Copy it again from its source (Cloudflare shows it only once; create a new one if it is lost).`,
-    { cause },
-  );
 }
 
 /**
@@ -163,7 +142,7 @@ export const backend: Backend = {
       key = toKeyObject(material, "private");
     } catch (error) {
       if (error instanceof StreamTokenError) throw error;
-      throw importFailure(field, error);
+      throw keyImportFailed(field, error);
     }
     return checkKeyObject(key, "private", field) as unknown as SigningKey;
   },
@@ -175,7 +154,7 @@ export const backend: Backend = {
       if (key.type === "private") key = createPublicKey(key);
     } catch (error) {
       if (error instanceof StreamTokenError) throw error;
-      throw importFailure(field, error);
+      throw keyImportFailed(field, error);
     }
     return checkKeyObject(key, "public", field) as unknown as VerifyingKey;
   },

@@ -1,7 +1,12 @@
 // The WebCrypto backend: Cloudflare Workers, Deno, Bun, browsers. Web APIs only.
 import { StreamTokenError } from "../errors.js";
 import type { CryptoKeyLike, KeyMaterial } from "../keys.js";
-import { MIN_MODULUS_BITS, publicJwkFromNumbers } from "../keys.js";
+import {
+  checkModulusBits,
+  keyImportFailed,
+  publicJwkFromNumbers,
+  publicKeyCannotSign,
+} from "../keys.js";
 import { encodeBase64Url, encodeBase64UrlText } from "../lib/base64url.js";
 import type { Backend, SigningKey, VerifyingKey } from "./types.js";
 
@@ -21,34 +26,15 @@ function checkCryptoKey(key: CryptoKeyLike, usage: "sign" | "verify", field: str
       `${field} is a CryptoKey for ${algorithm.name}${algorithm.hash?.name ? `/${algorithm.hash.name}` : ""}: import it as { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }.`,
     );
   }
-  if (usage === "sign" && key.type !== "private") {
-    throw new StreamTokenError(
-      "ERR_KEY_TYPE",
-      `${field} is a public key: signing needs the private key (Cloudflare's \`pem\` or \`jwk\` field).`,
-    );
-  }
+  if (usage === "sign" && key.type !== "private") throw publicKeyCannotSign(field);
   if (!key.usages.includes(usage)) {
     throw new StreamTokenError(
       "ERR_KEY_TYPE",
       `${field} is a CryptoKey without the "${usage}" usage: import it with ["${usage}"].`,
     );
   }
-  const bits = algorithm.modulusLength ?? 0;
-  if (bits < MIN_MODULUS_BITS) {
-    throw new StreamTokenError(
-      "ERR_KEY_SIZE",
-      `${field} is a ${bits}-bit RSA key: at least ${MIN_MODULUS_BITS} bits are required (Cloudflare issues 2048-bit keys).`,
-    );
-  }
+  checkModulusBits(algorithm.modulusLength ?? 0, field);
   return key as unknown as CryptoKey;
-}
-
-function importFailure(field: string, cause: unknown): StreamTokenError {
-  return new StreamTokenError(
-    "ERR_KEY_INVALID",
-    `${field} could not be imported: the key is damaged or incomplete. Copy it again from its source (Cloudflare shows it only once; create a new one if it is lost).`,
-    { cause },
-  );
 }
 
 async function guarded<T>(field: string, work: () => Promise<T>): Promise<T> {
@@ -56,7 +42,7 @@ async function guarded<T>(field: string, work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (error instanceof StreamTokenError) throw error;
-    throw importFailure(field, error);
+    throw keyImportFailed(field, error);
   }
 }
 
@@ -87,10 +73,7 @@ export const backend: Backend = {
             `${field} is a Node.js KeyObject, which this runtime's WebCrypto cannot use: pass the key as PEM or JWK.`,
           );
       }
-      throw new StreamTokenError(
-        "ERR_KEY_TYPE",
-        `${field} is a public key: signing needs the private key.`,
-      );
+      throw publicKeyCannotSign(field);
     });
   },
 

@@ -157,54 +157,26 @@ export function openKeyFile(path: string, force: boolean, flag = "--out"): Pendi
     throw new CliError(`${flag} ${shown} is a directory: give a file path.`);
   }
 
-  if (existing !== undefined) {
-    // --force: the old file stays intact until the new key is completely on disk.
-    if (existing.isFile()) {
-      try {
-        accessSync(path, constants.W_OK);
-      } catch (error) {
-        throw new CliError(
-          `${flag} ${shown}: it cannot be overwritten (permission denied).`,
-          undefined,
-          { cause: error },
-        );
-      }
-    }
-    const temp = join(
-      dirname(path),
-      `.${basename(path)}.${randomBytes(6).toString("hex")}.streamsign-tmp`,
-    );
-    let fd: number;
+  if (existing?.isFile()) {
     try {
-      fd = createExclusive(temp);
+      accessSync(path, constants.W_OK);
     } catch (error) {
-      throw cannotOpen(error);
+      throw new CliError(
+        `${flag} ${shown}: it cannot be overwritten (permission denied).`,
+        undefined,
+        { cause: error },
+      );
     }
-    let open = true;
-    return {
-      path,
-      write(text) {
-        try {
-          open = false;
-          writeAllAndClose(fd, text);
-          renameSync(temp, path);
-        } catch (error) {
-          removeQuietly(temp);
-          throw failed(error, "the existing file was left as it was");
-        }
-        syncDirectory(dirname(path));
-      },
-      abandon() {
-        if (open) closeSync(fd);
-        open = false;
-        removeQuietly(temp);
-      },
-    };
   }
-
+  // With --force the key goes into a new temp file renamed over `path` once complete, so
+  // the old file stays intact on failure and a symlink at `path` is replaced, not followed.
+  const target =
+    existing === undefined
+      ? path
+      : join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.streamsign-tmp`);
   let fd: number;
   try {
-    fd = createExclusive(path);
+    fd = createExclusive(target);
   } catch (error) {
     throw cannotOpen(error);
   }
@@ -215,17 +187,21 @@ export function openKeyFile(path: string, force: boolean, flag = "--out"): Pendi
       try {
         open = false;
         writeAllAndClose(fd, text);
+        if (target !== path) renameSync(target, path);
       } catch (error) {
         // A truncated key file is worse than none: it looks like a key and is not one.
-        removeQuietly(path);
-        throw failed(error, "the partial file was removed");
+        removeQuietly(target);
+        throw failed(
+          error,
+          target === path ? "the partial file was removed" : "the existing file was left as it was",
+        );
       }
       syncDirectory(dirname(path));
     },
     abandon() {
       if (open) closeSync(fd);
       open = false;
-      removeQuietly(path);
+      removeQuietly(target);
     },
   };
 }

@@ -117,11 +117,4 @@ export function decodeBase64Text(text: string): string | null {
   }
 }
 
-/** Encodes bytes as standard padded base64 (for PEM bodies). */
-export function encodeBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!);
-  return btoa(binary);
-}
-
 export { utf8Encoder };
